@@ -1,0 +1,131 @@
+"""The optimizer contract and the row-wise helpers every algorithm shares.
+
+An :class:`Optimizer` is a pair of pure functions held in a NamedTuple (the optax
+design, STYLE.md §1.1), with one change: ``step`` receives a *gradient function* with the
+sample already bound, so SAM's two gradient calls (three for SA-SAM) see the same
+mini-batch::
+
+    state = opt.init(x0)                    # NamedTuple, first field x: (runs, dim)
+    state = opt.step(state, grad_fn, t)     # t = steps already taken (0-based)
+
+Hyperparameters are floats, schedules ``t -> value`` or per-run arrays of shape
+``(runs,)``; inside a step they are scalars or ``(runs, 1)`` columns that broadcast
+against ``(runs, dim)``. Every norm is taken per run over the last axis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .._validation import as_points, check_scalar, check_values
+from ..problems.base import Array
+from ..schedules import Schedule
+
+GradFn = Callable[[Array], Array]
+
+
+class Optimizer(NamedTuple):
+    """Two pure functions plus metadata.
+
+    Attributes
+    ----------
+    init : callable
+        ``init(x0) -> state``; ``x0`` has shape ``(runs, dim)``.
+    step : callable
+        ``step(state, grad_fn, t) -> state``: one iteration on all runs.
+    name : str
+        Algorithm name.
+    grads_per_step : int
+        Stochastic-gradient evaluations per step (SAM: 2, SA-SAM: 3).
+    hyper : dict
+        The hyperparameters as given (for traces and reports).
+    """
+
+    init: Callable[[Array], Any]
+    step: Callable[[Any, Any, int], Any]
+    name: str
+    grads_per_step: int
+    hyper: dict[str, Any]
+
+
+class Hyper:
+    """A resolved hyperparameter: ``h(t)`` is a float or a ``(runs, 1)`` column."""
+
+    __slots__ = ("low", "name", "schedule", "strict", "value")
+
+    def __init__(self, name: str, value: Any, *, low: float | None = 0.0, strict: bool = False):
+        self.name, self.low, self.strict = name, low, strict
+        self.schedule: Schedule | Callable[[int], Any] | None = None
+        self.value: Any = None
+        if isinstance(value, Schedule) or callable(value):
+            self.schedule = value
+            self._check(value(0), "at t=0")
+        elif np.ndim(value) == 0:
+            self.value = check_scalar(name, value, low=low, strict=strict)
+        else:
+            arr = check_values(name, np.asarray(value, dtype=float), low=low, strict=strict)
+            if arr.ndim != 1:
+                raise ValueError(f"{name} must be a float, a schedule or a (runs,) array, "
+                                 f"got shape {arr.shape}")
+            self.value = arr.reshape(-1, 1)
+
+    def _check(self, v: Any, where: str) -> Any:
+        arr = np.asarray(v, dtype=float)
+        if arr.ndim > 1:
+            raise ValueError(f"{self.name} schedule must return a float or (runs,) array")
+        if not np.all(np.isfinite(arr)) or (
+            self.low is not None and np.any(arr <= self.low if self.strict else arr < self.low)
+        ):
+            op = ">" if self.strict else ">="
+            raise ValueError(f"{self.name} must be finite and {op} {self.low:g}; the schedule "
+                             f"gives {v!r} {where}")
+        return v
+
+    def __call__(self, t: int) -> Any:
+        if self.schedule is None:
+            return self.value
+        v = self.schedule(t)
+        return v if np.ndim(v) == 0 else np.reshape(v, (-1, 1))
+
+    @property
+    def is_zero(self) -> bool:
+        """True when the value is the constant 0."""
+        return self.schedule is None and np.ndim(self.value) == 0 and self.value == 0.0
+
+    def check_runs(self, runs: int) -> None:
+        """Raise if a per-run array does not have one entry per run."""
+        v = self.value if self.schedule is None else self.schedule(0)
+        if np.ndim(v) and np.size(v) != runs:
+            raise ValueError(f"{self.name} has {np.size(v)} per-run values but x0 has "
+                             f"{runs} runs")
+
+
+def check_x0(x0: Any, hypers: tuple[Hyper, ...] = ()) -> Array:
+    """Validate an initial point set and the per-run hyperparameters against it."""
+    x = as_points("x0", x0)
+    for h in hypers:
+        h.check_runs(x.shape[0])
+    return x
+
+
+def row_norm(g: Array) -> Array:
+    """Euclidean norm of each run, as a ``(runs, 1)`` column."""
+    return np.sqrt(np.einsum("rd,rd->r", g, g))[:, None]
+
+
+def normalize(g: Array, eps: float = 0.0) -> Array:
+    r"""Per-run :math:`g/\|g\|` with the guard of THEORY.md §1.
+
+    ``eps == 0``: exact normalization, and a run with :math:`g = 0` gets direction 0 (no
+    NaN). ``eps > 0``: :math:`g/(\|g\| + \epsilon)`, the PyTorch convention
+    (PEERS.md §1.1), which is also 0 at :math:`g = 0`.
+    """
+    n = row_norm(g)
+    if eps > 0.0:
+        return g / (n + eps)
+    out = np.zeros_like(g)
+    np.divide(g, n, out=out, where=n > 0.0)
+    return out

@@ -1,0 +1,89 @@
+"""GSAM: surrogate-gap guided SAM (Zhuang et al., 2022)."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .._validation import check_choice, check_scalar
+from ..problems.base import Array
+from ..schedules import as_schedule, tied
+from .base import GradFn, Hyper, Optimizer, check_x0
+from .sam import ASCENTS, ascent_gradient, perturbed_gradient
+
+
+class GSAMState(NamedTuple):
+    """GSAM state: only the iterate."""
+
+    x: Array
+
+
+def gsam_direction(g: Array, gp: Array, alpha: Any) -> Array:
+    r"""The GSAM descent direction :math:`g_p - \alpha g_\perp` (exact projection).
+
+    :math:`g_\perp = g - \frac{\langle g, g_p\rangle}{\|g_p\|^2} g_p` is the part of the
+    clean gradient orthogonal to the perturbed one; when :math:`g_p = 0`,
+    :math:`g_\perp = g` (THEORY.md §2.3 edge cases).
+    """
+    dot = np.einsum("rd,rd->r", g, gp)[:, None]
+    nn = np.einsum("rd,rd->r", gp, gp)[:, None]
+    coef = np.zeros_like(dot)
+    np.divide(dot, nn, out=coef, where=nn > 0.0)
+    return gp - alpha * (g - coef * gp)
+
+
+def gsam(lr: Any, rho: Any, alpha: Any, *, rho_min: float | None = None,
+         ascent: str = "same", eps: float = 0.0) -> Optimizer:
+    r"""Surrogate-gap guided SAM (Zhuang et al., 2022, Algorithm 1; paper_notes.md "GSAM").
+
+    .. math::
+        g = g(x_t;\xi_t),\quad g_p = g\Big(x_t + \rho_t\frac{g}{\|g\|};\xi_t\Big),\quad
+        g_\perp = g - \frac{\langle g,g_p\rangle}{\|g_p\|^2}g_p,\quad
+        x_{t+1} = x_t - \eta_t\,(g_p - \alpha_t g_\perp).
+
+    Parameters
+    ----------
+    lr : float, schedule or (runs,) array
+        Step size :math:`\eta_t`.
+    rho : float, schedule or (runs,) array
+        Radius :math:`\rho_t`. With ``rho_min`` given, ``rho`` (a float) is
+        :math:`\rho_{\max}` and :math:`\rho_t` is tied to the learning-rate schedule,
+        :math:`\rho_t = \rho_{\min} + (\rho_{\max}-\rho_{\min})(\eta_t-\eta_{\min})/
+        (\eta_{\max}-\eta_{\min})` (Algorithm 1, line 0), using the bounds of ``lr``.
+    alpha : float, schedule or (runs,) array
+        Weight of the ascent on the surrogate gap; ``alpha=0`` with constant ``rho`` is SAM.
+    ascent, eps :
+        As in :func:`convlab.optimizers.sam`. The decomposition is the exact projection,
+        with :math:`g_\perp = g` when :math:`g_p = 0` (then the step ascends along
+        :math:`-\alpha g`, THEORY.md §2.3); PyTorch GSAM puts ``1e-12`` in the cosine,
+        which differs by a relative 1e-12/‖g‖.
+
+    Notes
+    -----
+    The ρ/lr coupling here evaluates both at the same ``t``; the reference
+    ``ProportionScheduler`` steps once in its constructor, which shifts ρ by one step
+    (PEERS.md §1.4). convlab follows the paper.
+    """
+    lr_h = Hyper("lr", lr)
+    if rho_min is not None:
+        if np.ndim(rho) != 0 or callable(rho):
+            raise ValueError("with rho_min, rho must be the float rho_max")
+        rho = tied(as_schedule(lr, "lr"), float(rho), rho_min)
+    rho_h, alpha_h = Hyper("rho", rho), Hyper("alpha", alpha, low=None)
+    ascent = check_choice("ascent", ascent, ASCENTS)
+    e = check_scalar("eps", eps)
+
+    def init(x0: Array) -> GSAMState:
+        return GSAMState(check_x0(x0, (lr_h, rho_h, alpha_h)))
+
+    def step(state: GSAMState, grad_fn: GradFn, t: int) -> GSAMState:
+        x = state.x
+        g = ascent_gradient(x, grad_fn, ascent)
+        gp = perturbed_gradient(x, g, grad_fn, rho_h(t), True, e)
+        if ascent != "same":
+            g = grad_fn(x)          # the decomposition uses the step's own clean gradient
+        return GSAMState(x - lr_h(t) * gsam_direction(g, gp, alpha_h(t)))
+
+    return Optimizer(init, step, "gsam", 2 if ascent == "same" else 3,
+                     {"lr": lr, "rho": rho, "alpha": alpha, "ascent": ascent, "eps": e})

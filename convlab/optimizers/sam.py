@@ -1,0 +1,110 @@
+"""SAM (normalized ascent) and USAM (unnormalized ascent)."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .._validation import check_choice, check_scalar
+from ..problems.base import Array
+from .base import GradFn, Hyper, Optimizer, check_x0, normalize
+
+ASCENTS = ("same", "independent", "full")
+
+
+def ascent_gradient(x: Array, grad_fn: Any, ascent: str) -> Array:
+    """The gradient that sets the ascent direction (THEORY.md §2.1, ``ascent_sample``).
+
+    ``"same"``: the step's own sample (Foret et al. Alg. 1, m-SAM); ``"independent"``: an
+    independent sample of the same size (n-SAM as recalled for Si & Yun);
+    ``"full"``: the exact gradient (n-SAM of Andriushchenko & Flammarion).
+    """
+    if ascent == "same":
+        return grad_fn(x)
+    if ascent == "independent":
+        return grad_fn.fresh()(x)
+    return grad_fn.exact(x)
+
+
+def perturbed_gradient(x: Array, g: Array, grad_fn: GradFn, rho: Any, normalized: bool,
+                       eps: float) -> Array:
+    r""":math:`g(x + \rho\,\hat g;\xi)` with :math:`\hat g = g/\|g\|` (or :math:`g` for USAM)."""
+    d = normalize(g, eps) if normalized else g
+    return grad_fn(x + rho * d)
+
+
+class SAMState(NamedTuple):
+    """SAM state; ``buf`` is the heavy-ball buffer of the base SGD (``None`` without)."""
+
+    x: Array
+    buf: Array | None = None
+
+
+def sam(lr: Any, rho: Any, normalized: bool = True, ascent: str = "same", eps: float = 0.0,
+        momentum: float = 0.0) -> Optimizer:
+    r"""Sharpness-aware minimization (Foret et al., 2021; paper_notes.md "SAM").
+
+    .. math::
+        y_t = x_t + \rho_t \frac{g(x_t;\xi'_t)}{\|g(x_t;\xi'_t)\|},\qquad
+        x_{t+1} = x_t - \eta_t\, g(y_t;\xi_t),
+
+    per run; deterministic SAM (Si & Yun 2023, eq. (1)) is this optimizer with the exact
+    oracle, stochastic SAM the same code with a stochastic oracle.
+
+    Parameters
+    ----------
+    lr, rho : float, schedule or (runs,) array
+        Step size :math:`\eta_t \ge 0` and radius :math:`\rho_t \ge 0`.
+    normalized : bool
+        ``False`` gives USAM, :math:`y_t = x_t + \rho_t g(x_t)` (Andriushchenko &
+        Flammarion, 2022).
+    ascent : {"same", "independent", "full"}
+        Which sample :math:`\xi'_t` sets the ascent: the descent sample (m-SAM, the
+        default, as in Foret et al. Alg. 1), an independent one (n-SAM), or the exact
+        gradient (THEORY.md §2.1).
+    eps : float
+        ``0`` (default): exact normalization, and a zero ascent gradient gives a zero
+        perturbation (the step is then a plain gradient step). ``eps > 0``:
+        :math:`\rho g/(\|g\|+\epsilon)`, as PyTorch implementations (``1e-12``) do.
+    momentum : float
+        Heavy-ball momentum of the base SGD applied to the SAM gradient (Foret et al. use
+        SGD with momentum); 0 by default, as in the theory papers.
+    """
+    lr_h, rho_h = Hyper("lr", lr), Hyper("rho", rho)
+    ascent = check_choice("ascent", ascent, ASCENTS)
+    e = check_scalar("eps", eps)
+    beta = check_scalar("momentum", momentum, high=1.0)
+    if beta >= 1.0:
+        raise ValueError(f"momentum must be < 1, got {momentum!r}")
+    normalized = bool(normalized)
+
+    def init(x0: Array) -> SAMState:
+        x = check_x0(x0, (lr_h, rho_h))
+        return SAMState(x, np.zeros_like(x) if beta else None)
+
+    def step(state: SAMState, grad_fn: GradFn, t: int) -> SAMState:
+        x = state.x
+        g = ascent_gradient(x, grad_fn, ascent)
+        gp = perturbed_gradient(x, g, grad_fn, rho_h(t), normalized, e)
+        if beta:
+            buf = beta * state.buf + gp
+            return SAMState(x - lr_h(t) * buf, buf)
+        return SAMState(x - lr_h(t) * gp)
+
+    name = "sam" if normalized else "usam"
+    extra = 1 if ascent == "independent" else 0
+    return Optimizer(init, step, name, 2 + extra,
+                     {"lr": lr, "rho": rho, "normalized": normalized, "ascent": ascent,
+                      "eps": e, "momentum": beta})
+
+
+def usam(lr: Any, rho: Any, ascent: str = "same", momentum: float = 0.0) -> Optimizer:
+    r"""Unnormalized SAM (Andriushchenko & Flammarion, 2022): ``sam(..., normalized=False)``.
+
+    .. math::
+        x_{t+1} = x_t - \eta_t\, g\big(x_t + \rho_t\, g(x_t;\xi'_t);\ \xi_t\big).
+
+    Here :math:`\rho` has units of parameter per gradient, not comparable to SAM's.
+    """
+    return sam(lr, rho, normalized=False, ascent=ascent, momentum=momentum)

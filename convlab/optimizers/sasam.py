@@ -1,0 +1,139 @@
+"""Smoothness-adaptive steps: AdGD / SA-SGD (Malitsky & Mishchenko, 2020) and SA-SAM."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .._validation import check_scalar
+from ..problems.base import Array
+from .base import GradFn, Hyper, Optimizer, check_x0, normalize, row_norm
+
+
+class AdaptiveState(NamedTuple):
+    """State of AdGD and SA-SAM.
+
+    ``x_prev``/``g_prev`` are the previous iterate and the gradient there (with the
+    previous sample), ``eta`` the last step size and ``theta`` the last ratio
+    :math:`\\eta_{t-1}/\\eta_{t-2}` (``(runs, 1)`` columns, :math:`\\theta_0 = +\\infty`);
+    ``k`` counts the steps taken.
+    """
+
+    x: Array
+    x_prev: Array
+    g_prev: Array
+    eta: Array
+    theta: Array
+    k: int
+
+
+def adaptive_step_size(x: Array, x_prev: Array, g: Array, g_old: Array, eta_prev: Array,
+                       theta_prev: Array) -> tuple[Array, Array]:
+    r"""The Malitsky–Mishchenko step, with the guards of THEORY.md §2.7.
+
+    .. math::
+        \eta_t = \min\Big\{\sqrt{1+\theta_{t-1}}\,\eta_{t-1},\
+        \frac{\|x_t - x_{t-1}\|}{2\|g(x_t) - g(x_{t-1})\|}\Big\},\qquad
+        \theta_t = \eta_t/\eta_{t-1}.
+
+    Guards: a zero gradient difference makes the ratio :math:`+\infty`; if the iterate
+    did not move either (:math:`0/0`: converged or underflow), or the minimum is not
+    finite (:math:`\theta_{t-1} = \infty` and a zero gradient difference), the step is
+    kept, :math:`\eta_t = \eta_{t-1}`, :math:`\theta_t = 1`. Without this, :math:`\eta`
+    grows geometrically at a fixed point and overflows to NaN.
+    """
+    dx = row_norm(x - x_prev)
+    dg = row_norm(g - g_old)
+    ratio = np.full_like(dx, np.inf)
+    np.divide(dx, 2.0 * dg, out=ratio, where=dg > 0.0)
+    growth = np.sqrt(1.0 + theta_prev) * eta_prev
+    eta = np.minimum(ratio, growth)
+    keep = ~np.isfinite(eta) | ((dx == 0.0) & (dg == 0.0))
+    eta = np.where(keep, eta_prev, eta)
+    return eta, eta / eta_prev
+
+
+def _adaptive(eta0: Any, sharpness_aware: bool, rho_scale: float) -> Optimizer:
+    eta_h = Hyper("eta0", eta0, strict=True)
+    c = check_scalar("rho_scale", rho_scale)
+
+    def init(x0: Array) -> AdaptiveState:
+        x = check_x0(x0, (eta_h,))
+        runs = x.shape[0]
+        eta = np.broadcast_to(np.asarray(eta_h(0), dtype=float), (runs, 1)).copy()
+        return AdaptiveState(x, x.copy(), np.zeros_like(x), eta, np.full((runs, 1), np.inf), 0)
+
+    def step(s: AdaptiveState, grad_fn: GradFn, t: int) -> AdaptiveState:
+        x = s.x
+        g = grad_fn(x)
+        if s.k == 0:
+            eta, theta = s.eta, s.theta
+        else:
+            g_old = s.g_prev if grad_fn.is_exact else grad_fn(s.x_prev)
+            eta, theta = adaptive_step_size(x, s.x_prev, g, g_old, s.eta, s.theta)
+        if sharpness_aware:
+            d = grad_fn(x + (c * np.sqrt(eta)) * normalize(g))
+        else:
+            d = g
+        return AdaptiveState(x - eta * d, x, g, eta, theta, s.k + 1)
+
+    return Optimizer(init, step, "sasam" if sharpness_aware else "adgd",
+                     2 + sharpness_aware, {"eta0": eta0, "rho_scale": c} if sharpness_aware
+                     else {"eta0": eta0})
+
+
+def adgd(eta0: Any = 1e-6) -> Optimizer:
+    r"""Adaptive gradient descent without descent (Malitsky & Mishchenko, 2020), AdGD;
+    with a stochastic oracle this is SA-SGD (seed 003).
+
+    .. math::
+        \eta_t = \min\Big\{\sqrt{1+\theta_{t-1}}\,\eta_{t-1},\
+        \frac{\|x_t-x_{t-1}\|}{2\|g(x_t;\xi_t)-g(x_{t-1};\xi_t)\|}\Big\},\quad
+        x_{t+1} = x_t - \eta_t\, g(x_t;\xi_t),\quad \theta_t = \eta_t/\eta_{t-1},
+
+    first step :math:`x_1 = x_0 - \eta_0 g(x_0)`, :math:`\theta_0 = +\infty`. The gradient at
+    :math:`x_{t-1}` uses the *current* sample (re-used from the previous step when the
+    oracle is exact, so deterministic AdGD costs one gradient per step). Guards in
+    :func:`adaptive_step_size`. Invariant: :math:`\eta_t \ge 1/(2L)` for :math:`t \ge 1`.
+
+    Parameters
+    ----------
+    eta0 : float, or (runs,) array
+        :math:`\eta_0 > 0` (the reference code's ``la_0 = 1e-6``).
+    """
+    return _adaptive(eta0, False, 1.0)
+
+
+sasgd = adgd
+
+
+def sasam(eta0: Any = 1e-3, rho_scale: float = 1.0) -> Optimizer:
+    r"""Smoothness-adaptive SAM (Naganuma et al.; seed 003; THEORY.md §2.8).
+
+    .. math::
+        \eta_t = \min\Big\{\frac{\|w_t-w_{t-1}\|}{2\|\nabla L(w_t;\xi_t)-\nabla L(w_{t-1};\xi_t)\|},
+        \ \sqrt{1+\theta_{t-1}}\,\eta_{t-1}\Big\},\qquad \rho_t = \sqrt{\eta_t},
+
+    .. math::
+        w_{t+1} = w_t - \eta_t \nabla L\Big(w_t + \rho_t
+        \frac{\nabla L(w_t;\xi_t)}{\|\nabla L(w_t;\xi_t)\|};\xi_t\Big),
+        \qquad \theta_t = \eta_t/\eta_{t-1},
+
+    with :math:`\theta_0 = +\infty` and the first step at :math:`\eta_0`,
+    :math:`\rho_0 = \sqrt{\eta_0}` (the poster does not give :math:`\rho_0`).
+
+    Choices where the poster is silent or inconsistent (paper_notes.md "SA-SAM"):
+    the poster's line 5 reads :math:`\sqrt{1+\theta_t}`, but :math:`\theta_t` is assigned
+    after use, so we use :math:`\theta_{t-1}` as in Malitsky–Mishchenko; the 0/0 guard of
+    :func:`adaptive_step_size`; a zero ascent gradient gives no perturbation. Three
+    gradients per step with a stochastic oracle (two with the exact one).
+
+    Parameters
+    ----------
+    eta0 : float or (runs,) array
+        :math:`\eta_0 > 0`.
+    rho_scale : float
+        :math:`c` in :math:`\rho_t = c\sqrt{\eta_t}` (1 in the paper); for scale studies.
+    """
+    return _adaptive(eta0, True, rho_scale)

@@ -1,0 +1,116 @@
+"""Baselines: SGD (with heavy-ball momentum) and AMSGrad."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .._validation import check_scalar
+from ..problems.base import Array
+from .base import GradFn, Hyper, Optimizer, check_x0
+
+
+class SGDState(NamedTuple):
+    """SGD state; ``buf`` is the momentum buffer (``None`` without momentum)."""
+
+    x: Array
+    buf: Array | None = None
+
+
+def sgd(lr: Any, momentum: float = 0.0) -> Optimizer:
+    r"""(Stochastic) gradient descent with optional heavy-ball momentum.
+
+    .. math::
+        m_t = \beta m_{t-1} + g(x_t;\xi_t),\qquad x_{t+1} = x_t - \eta_t m_t,
+        \qquad m_{-1} = 0,
+
+    the PyTorch ``SGD(momentum=beta, dampening=0)`` convention; ``momentum=0`` is plain
+    (S)GD.
+
+    Parameters
+    ----------
+    lr : float, schedule or (runs,) array
+        Step size :math:`\eta_t \ge 0`.
+    momentum : float
+        :math:`\beta \in [0, 1)`.
+    """
+    lr_h = Hyper("lr", lr)
+    beta = check_scalar("momentum", momentum, high=1.0)
+    if beta >= 1.0:
+        raise ValueError(f"momentum must be < 1, got {momentum!r}")
+
+    def init(x0: Array) -> SGDState:
+        x = check_x0(x0, (lr_h,))
+        return SGDState(x, np.zeros_like(x) if beta else None)
+
+    def step(state: SGDState, grad_fn: GradFn, t: int) -> SGDState:
+        g = grad_fn(state.x)
+        if beta:
+            buf = beta * state.buf + g
+            return SGDState(state.x - lr_h(t) * buf, buf)
+        return SGDState(state.x - lr_h(t) * g)
+
+    return Optimizer(init, step, "sgd", 1, {"lr": lr, "momentum": beta})
+
+
+class AMSGradState(NamedTuple):
+    """AMSGrad moments: ``m`` first, ``v`` second, ``v_hat`` running max of ``v``."""
+
+    x: Array
+    m: Array
+    v: Array
+    v_hat: Array
+
+
+def amsgrad_update(state: Any, g: Array, lr: Any, beta1: float, beta2: float) -> tuple:
+    """The AMSGrad moment update and step shared by :func:`amsgrad` and AdaSAM.
+
+    Returns ``(x_new, m, v, v_hat)``. Coordinates with :math:`\\hat v = 0` (then also
+    :math:`m = 0`) take a zero step instead of 0/0.
+    """
+    m = beta1 * state.m + (1.0 - beta1) * g
+    v = beta2 * state.v + (1.0 - beta2) * (g * g)
+    v_hat = np.maximum(state.v_hat, v)
+    root = np.sqrt(v_hat)
+    ratio = np.zeros_like(m)
+    np.divide(m, root, out=ratio, where=root > 0.0)
+    return state.x - lr * ratio, m, v, v_hat
+
+
+def _check_betas(beta1: float, beta2: float) -> tuple[float, float]:
+    b1 = check_scalar("beta1", beta1, high=1.0)
+    b2 = check_scalar("beta2", beta2, high=1.0)
+    if b1 >= 1.0 or b2 >= 1.0:
+        raise ValueError(f"beta1 and beta2 must be < 1, got {beta1!r}, {beta2!r}")
+    return b1, b2
+
+
+def amsgrad(lr: Any, beta1: float = 0.9, beta2: float = 0.999, eps: float = 0.0) -> Optimizer:
+    r"""AMSGrad (Reddi et al., 2018), without bias correction (THEORY.md §2.5).
+
+    .. math::
+        m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad
+        v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\quad
+        \hat v_t = \max(\hat v_{t-1}, v_t),\quad
+        x_{t+1} = x_t - \eta_t\, m_t/\sqrt{\hat v_t},
+
+    with :math:`m_{-1} = v_{-1} = 0` and :math:`\hat v_{-1} = \epsilon^2` (the same
+    :math:`\epsilon` placement as AdaSAM, §2.6; ``eps=0`` is the paper's rule, with
+    :math:`0/0 := 0` on coordinates that never saw a gradient). No projection (unconstrained).
+    For the theory's :math:`\alpha_t = \alpha/\sqrt t` pass
+    ``schedules.inverse_power(alpha, 0.5)`` as ``lr``.
+    """
+    lr_h = Hyper("lr", lr)
+    b1, b2 = _check_betas(beta1, beta2)
+    e = check_scalar("eps", eps)
+
+    def init(x0: Array) -> AMSGradState:
+        x = check_x0(x0, (lr_h,))
+        z = np.zeros_like(x)
+        return AMSGradState(x, z, z.copy(), np.full_like(x, e * e))
+
+    def step(state: AMSGradState, grad_fn: GradFn, t: int) -> AMSGradState:
+        return AMSGradState(*amsgrad_update(state, grad_fn(state.x), lr_h(t), b1, b2))
+
+    return Optimizer(init, step, "amsgrad", 1, {"lr": lr, "beta1": b1, "beta2": b2, "eps": e})
