@@ -1,0 +1,157 @@
+"""``verify``: run claims, print and write the verdict table and a figure per claim."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .claims import ClaimResult, select
+from .claims.base import SIZES
+
+COLUMNS = ["key", "paper", "predicted", "measured", "ci", "tol", "verdict", "seconds"]
+
+
+@dataclass
+class Report:
+    """The results of :func:`verify`."""
+
+    results: list[ClaimResult]
+    size: str
+    seed: Any
+    seconds: float
+
+    @property
+    def passed(self) -> bool:
+        """True when every claim passed."""
+        return all(r.passed for r in self.results)
+
+    def table(self) -> pd.DataFrame:
+        """One row per claim (all numbers)."""
+        return pd.DataFrame([r.row() for r in self.results])
+
+    def to_markdown(self) -> str:
+        """The verdict table as GitHub markdown."""
+        return markdown_table(self.results)
+
+    def __str__(self) -> str:
+        n_pass = sum(r.passed for r in self.results)
+        return (self.to_markdown() + f"\n\n{n_pass}/{len(self.results)} claims passed "
+                f"(size={self.size}, seed={self.seed}, {self.seconds:.1f} s)")
+
+
+def _num(v: float) -> str:
+    if v is None or not np.isfinite(v):
+        return "nan"
+    a = abs(v)
+    return f"{v:.3g}" if (a >= 1e-3 and a < 1e4) or a == 0 else f"{v:.2e}"
+
+
+def _pred(r: ClaimResult) -> str:
+    op = {"upper": "≤ ", "lower": "≥ "}.get(r.side, "")
+    tol = f"± {_num(r.tol)}" if r.side == "two-sided" else f"+ {_num(r.tol)}"
+    return f"{op}{_num(r.predicted)} {tol}"
+
+
+def markdown_table(results: Sequence[ClaimResult]) -> str:
+    """Key, paper, predicted (± tol), measured [CI], verdict, seconds."""
+    head = "| key | paper | predicted | measured [95% CI] | verdict | s |\n|---|---|---|---|---|---|"
+    lines = [head]
+    for r in results:
+        lo, hi = r.ci
+        mark = "PASS" if r.passed else "FAIL"
+        lines.append(f"| `{r.key}` | {r.paper.split(';')[0].split('(')[0].strip()} | {_pred(r)} | "
+                     f"{_num(r.measured)} [{_num(lo)}, {_num(hi)}] | {mark} ({r.verdict.value}) | "
+                     f"{r.seconds:.1f} |")
+    return "\n".join(lines)
+
+
+def atomic_write(path: Path, write: Callable[[Path], Any]) -> Path:
+    """Write through a temporary file in the same folder, then rename over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def _slug(key: str) -> str:
+    return key.replace("/", "_")
+
+
+def write_claim(result: ClaimResult, out: Path, figure: bool = True) -> None:
+    """Write a claim's data (CSV) and figure (PNG) under ``out``."""
+    frame = result.frame
+    if frame is not None:
+        atomic_write(out / f"{_slug(result.key)}.csv", lambda p: frame.to_csv(p, index=False))
+    if figure:
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        from .plotting import plot_claim
+
+        fig, ax = plt.subplots(figsize=(5.5, 3.8))
+        plot_claim(result, ax=ax)
+        fig.tight_layout()
+        atomic_write(out / f"{_slug(result.key)}.png", lambda p: fig.savefig(p, dpi=120,
+                                                                              format="png"))
+        plt.close(fig)
+
+
+def verify(keys: Sequence[str] | None = None, size: str = "small", rng: Any = 0,
+           out: str | Path | None = None, *, figures: bool = True, echo: bool = False
+           ) -> Report:
+    """Run the claims ``keys`` (prefixes allowed; all if None) at ``size``.
+
+    Parameters
+    ----------
+    keys : sequence of str, optional
+        Claim keys or key prefixes (``"si_yun_2023"`` selects the paper's claims).
+    size : {"small", "full"}
+        Scenario size: ``small`` for CI (seconds per claim), ``full`` for figures.
+    rng : int
+        Seed passed to every scenario.
+    out : path, optional
+        Folder for ``verdicts.md``, ``verdicts.csv`` and, per claim, ``<key>.csv`` and
+        ``<key>.png`` (each written atomically as soon as the claim finishes).
+    figures : bool
+        Write a PNG per claim under ``out``.
+    echo : bool
+        Print one line per claim as it finishes (to stderr).
+    """
+    if size not in SIZES:
+        raise ValueError(f"size={size!r} is not one of {SIZES}")
+    claims = select(list(keys) if keys else None)
+    outdir = None if out is None else Path(out)
+    t0 = time.perf_counter()
+    results = []
+    for i, claim in enumerate(claims, 1):
+        if echo:
+            print(f"[{i}/{len(claims)}] {claim.key} ...", end="", file=sys.stderr, flush=True)
+        r = claim.check(size=size, rng=rng)
+        results.append(r)
+        if echo:
+            print(f" {'PASS' if r.passed else 'FAIL'} ({r.verdict.value}, {r.seconds:.1f} s)",
+                  file=sys.stderr, flush=True)
+        if outdir is not None:
+            write_claim(r, outdir, figure=figures)
+    report = Report(results, size, rng, time.perf_counter() - t0)
+    if outdir is not None:
+        atomic_write(outdir / "verdicts.md", lambda p: p.write_text(str(report) + "\n"))
+        atomic_write(outdir / "verdicts.csv", lambda p: report.table().to_csv(p, index=False))
+    return report
