@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ._provenance import provenance
 from ._validation import as_points, check_scalar
 from .oracles import GradFn, Oracle, exact
 from .optimizers.base import Optimizer
@@ -269,6 +270,7 @@ def run(
         "runs": R,
         "dim": problem.dim,
         "seed": rng if isinstance(rng, int) else None,
+        **provenance(),
     }
     return Trace(rec, recorder.values, state.x, diverged, diverged_at, meta)
 

@@ -237,7 +237,7 @@ def test_lambda_max_random_symmetric(method):
 def test_lambda_max_log1p_saddle(method):
     # x with |x_i| > 1 in some coordinates: H has negative diagonal entries there.
     p, d2 = log1p_problem(5, with_hess=(method != "power"))
-    x = np.array([[0.2, 2.0, -3.0, 0.9, 1.5], [4.0, -2.0, 1.2, 3.0, 0.5]])
+    x = np.array([[0.2, 2.0, -3.0, 0.9, 1.1], [4.0, -2.0, 1.2, 3.0, 0.5]])
     h = d2(x)
     np.testing.assert_allclose(sharpness.lambda_max(p, x, method, rng=2), h.max(axis=1), rtol=1e-8)
     np.testing.assert_allclose(sharpness.lambda_min(p, x, method, rng=2), h.min(axis=1), rtol=1e-8)
@@ -377,6 +377,8 @@ BAD_X = [
     np.zeros((0, 3)),  # no runs
     np.array([[0.0, np.nan, 0.0]]),
     np.array([[0.0, np.inf, 0.0]]),
+    np.array([[0.0, 1j, 0.0]]),
+    [["a", "b", "c"]],
 ]
 
 
