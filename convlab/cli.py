@@ -34,7 +34,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     try:
         report = verify(args.only, size=args.size, rng=args.seed, out=args.out,
-                        figures=not args.no_figures, echo=not args.quiet)
+                        figures=not args.no_figures, echo=not args.quiet, force=args.force)
     except ValueError as exc:
         print(f"convlab verify: error: {exc}", file=sys.stderr)
         return 2
@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_ver.add_argument("--out", metavar="DIR", help="write verdicts.md/.csv and figures here")
     p_ver.add_argument("--seed", type=int, default=0, help="seed of every scenario (default 0)")
     p_ver.add_argument("--no-figures", action="store_true", help="with --out: skip the PNGs")
+    p_ver.add_argument("--force", action="store_true",
+                       help="with --out: recompute claims already finished there")
     p_ver.add_argument("--quiet", action="store_true", help="no per-claim progress lines")
     p_ver.set_defaults(func=_verify)
     return ap

@@ -113,9 +113,57 @@ def write_claim(result: ClaimResult, out: Path, figure: bool = True) -> None:
         plt.close(fig)
 
 
+def _fingerprint(claim: Any, size: str, rng: Any) -> dict[str, Any]:
+    """What a finished result must share with a new request to be re-used."""
+    from ._provenance import provenance
+
+    prov = provenance()
+    return {"key": claim.key, "size": size, "seed": rng, "sizes": repr(claim.sizes.get(size)),
+            "predicted": claim.predicted, "tol": claim.tol, "side": claim.side,
+            "convlab_version": prov["convlab_version"], "git_revision": prov["git_revision"]}
+
+
+def _load_finished(claim: Any, size: str, rng: Any, outdir: Path) -> ClaimResult | None:
+    """A result written by an earlier run with the same configuration, or None."""
+    import json
+
+    from .claims.base import Measurement
+    from .rates import Verdict
+
+    path = outdir / f"{_slug(claim.key)}.json"
+    if not path.exists():
+        return None
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if saved.get("fingerprint") != json.loads(json.dumps(_fingerprint(claim, size, rng))):
+        return None
+    row = saved["row"]
+    csv = outdir / f"{_slug(claim.key)}.csv"
+    frame = pd.read_csv(csv) if csv.exists() else None
+    m = Measurement(saved.get("kind", "value"), frame=frame, notes=row.get("details", ""))
+    return ClaimResult(row["key"], row["paper"], Verdict(row["verdict"]), bool(row["passed"]),
+                       row["predicted"], row["measured"], (row["ci_low"], row["ci_high"]),
+                       row["tol"], row["side"], row["size"], row["seconds"], None, m,
+                       details=row.get("details", ""))
+
+
+def _save_finished(result: ClaimResult, claim: Any, rng: Any, outdir: Path) -> None:
+    import json
+
+    from ._provenance import provenance
+
+    payload = {"fingerprint": _fingerprint(claim, result.size, rng), "row": result.row(),
+               "kind": result.measurement.kind, "provenance": provenance()}
+    text = json.dumps(payload, default=lambda o: o.item() if hasattr(o, "item") else repr(o),
+                      indent=1)
+    atomic_write(outdir / f"{_slug(result.key)}.json", lambda p: p.write_text(text))
+
+
 def verify(keys: Sequence[str] | None = None, size: str = "small", rng: Any = 0,
-           out: str | Path | None = None, *, figures: bool = True, echo: bool = False
-           ) -> Report:
+           out: str | Path | None = None, *, figures: bool = True, echo: bool = False,
+           force: bool = False) -> Report:
     """Run the claims ``keys`` (prefixes allowed; all if None) at ``size``.
 
     Parameters
@@ -133,6 +181,12 @@ def verify(keys: Sequence[str] | None = None, size: str = "small", rng: Any = 0,
         Write a PNG per claim under ``out``.
     echo : bool
         Print one line per claim as it finishes (to stderr).
+    force : bool
+        With ``out``: recompute claims whose result is already there. Otherwise a claim
+        finished earlier with the same configuration (key, size, seed, scenario sizes,
+        prediction, convlab version and git revision) is read back, not recomputed; each
+        result is written (atomically) as soon as its claim finishes, so an interrupted
+        run loses only the claim in progress.
     """
     if size not in SIZES:
         raise ValueError(f"size={size!r} is not one of {SIZES}")
@@ -143,13 +197,17 @@ def verify(keys: Sequence[str] | None = None, size: str = "small", rng: Any = 0,
     for i, claim in enumerate(claims, 1):
         if echo:
             print(f"[{i}/{len(claims)}] {claim.key} ...", end="", file=sys.stderr, flush=True)
-        r = claim.check(size=size, rng=rng)
+        r = None if outdir is None or force else _load_finished(claim, size, rng, outdir)
+        reused = r is not None
+        if r is None:
+            r = claim.check(size=size, rng=rng)
         results.append(r)
         if echo:
-            print(f" {'PASS' if r.passed else 'FAIL'} ({r.verdict.value}, {r.seconds:.1f} s)",
-                  file=sys.stderr, flush=True)
-        if outdir is not None:
+            print(f" {'PASS' if r.passed else 'FAIL'} ({r.verdict.value}, {r.seconds:.1f} s"
+                  f"{', re-used' if reused else ''})", file=sys.stderr, flush=True)
+        if outdir is not None and not reused:
             write_claim(r, outdir, figure=figures)
+            _save_finished(r, claim, rng, outdir)
     report = Report(results, size, rng, time.perf_counter() - t0)
     if outdir is not None:
         atomic_write(outdir / "verdicts.md", lambda p: p.write_text(str(report) + "\n"))

@@ -38,3 +38,26 @@ def test_console_script_runs():
     r = subprocess.run([sys.executable, "-m", "convlab.cli", "list", "optimizers"],
                        capture_output=True, text=True, check=False)
     assert r.returncode == 0 and "adasam" in r.stdout
+
+
+def test_verify_reuses_finished_claims_and_force_recomputes(tmp_path, monkeypatch):
+    from convlab import report
+    from convlab.claims.base import Claim
+
+    first = report.verify(["textbook"], out=tmp_path, figures=False)
+    calls = []
+    real = Claim.check
+
+    def counting(self, *a, **k):
+        calls.append(self.key)
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(Claim, "check", counting)
+    again = report.verify(["textbook"], out=tmp_path, figures=False)
+    assert calls == []                                   # read back, not recomputed
+    assert again.results[0].measured == first.results[0].measured
+    report.verify(["textbook"], out=tmp_path, figures=False, rng=1)   # other seed: recomputed
+    assert calls == ["textbook.sgd.one_over_t"]
+    report.verify(["textbook"], out=tmp_path, figures=False, rng=1, force=True)
+    assert len(calls) == 2
+    assert not list(tmp_path.glob(".*"))                 # no temporary files left behind
