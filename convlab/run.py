@@ -95,7 +95,8 @@ class _Recorder:
                     raise ValueError(f"metric {m!r}: the optimizer state has no field "
                                      f"{field!r} (fields: {', '.join(state._fields)})")
                 v = getattr(state, field)
-            v = np.broadcast_to(np.asarray(v, dtype=float).reshape(len(x), -1)[:, 0], len(x))
+            v = np.asarray(v, dtype=float)
+            v = np.broadcast_to(v, len(x)) if v.ndim == 0 else v.reshape(len(x), -1)[:, 0]
             row = self.values[m][i]
             row[:] = v
             if alive is not None:

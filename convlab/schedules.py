@@ -113,10 +113,12 @@ def linear(v_max: Any, v_min: Any = 0.0, horizon: int = 1) -> Schedule:
     then :math:`v_{\min}` (THEORY.md §2.4)."""
     hi, lo = _param("v_max", v_max), _param("v_min", v_min)
     T = check_scalar("horizon", horizon, low=0, strict=True, integer=True)
-    return Schedule(
-        lambda t: hi - (hi - lo) * (min(t, T) / T), f"linear({_fmt(hi)}->{_fmt(lo)}, T={T})",
-        (lo, hi),
-    )
+    def fn(t: int) -> Any:
+        if t >= T:                      # exactly v_min (hi - (hi - lo) rounds by an ulp)
+            return lo + 0.0 * hi
+        return hi - (hi - lo) * (t / T)
+
+    return Schedule(fn, f"linear({_fmt(hi)}->{_fmt(lo)}, T={T})", (lo, hi))
 
 
 def step(value: Any, factor: float = 0.1, every: int = 1000) -> Schedule:

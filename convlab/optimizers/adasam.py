@@ -63,6 +63,6 @@ def adasam(lr: Any, rho: Any, beta1: float = 0.9, beta2: float = 0.999, eps: flo
         g = perturbed_gradient(x, s, grad_fn, rho_h(t), True, 0.0)
         return AMSGradState(*amsgrad_update(state, g, lr_h(t), b1, b2))
 
-    return Optimizer(init, step, "adasam", 2 + (ascent == "independent"),
+    return Optimizer(init, step, "adasam", 2,
                      {"lr": lr, "rho": rho, "beta1": b1, "beta2": b2, "eps": e,
                       "ascent": ascent})

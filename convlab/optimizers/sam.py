@@ -93,8 +93,7 @@ def sam(lr: Any, rho: Any, normalized: bool = True, ascent: str = "same", eps: f
         return SAMState(x - lr_h(t) * gp)
 
     name = "sam" if normalized else "usam"
-    extra = 1 if ascent == "independent" else 0
-    return Optimizer(init, step, name, 2 + extra,
+    return Optimizer(init, step, name, 2,
                      {"lr": lr, "rho": rho, "normalized": normalized, "ascent": ascent,
                       "eps": e, "momentum": beta})
 

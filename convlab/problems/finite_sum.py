@@ -105,9 +105,11 @@ def _newton_logistic(X: Array, y: Array, reg: float, tol: float = 1e-13, maxiter
 
     for _ in range(maxiter):
         m = y * (X @ w)
+        if reg == 0.0 and np.all(m > 0.0):
+            break                                   # w separates the data: no minimiser
         s = expit(-m)
         g = -(X.T @ (y * s)) / n + reg * w
-        if np.linalg.norm(g) <= tol * max(1.0, np.linalg.norm(w)):
+        if np.linalg.norm(g) <= tol:
             return w
         Hm = (X.T * (s * (1 - s))) @ X / n + reg * np.eye(d)
         step = np.linalg.solve(Hm, g)
