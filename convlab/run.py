@@ -95,6 +95,10 @@ class _Recorder:
                     raise ValueError(f"metric {m!r}: the optimizer state has no field "
                                      f"{field!r} (fields: {', '.join(state._fields)})")
                 v = getattr(state, field)
+                if v is None or (np.ndim(v) == 2 and np.shape(v)[1] != 1) or np.ndim(v) > 2:
+                    raise ValueError(f"metric {m!r}: state field {field!r} is not a per-run "
+                                     "scalar (shape (runs,) or (runs, 1)); record it with a "
+                                     "custom metric callable instead")
             v = np.asarray(v, dtype=float)
             v = np.broadcast_to(v, len(x)) if v.ndim == 0 else v.reshape(len(x), -1)[:, 0]
             row = self.values[m][i]

@@ -14,7 +14,9 @@ def xy_minus_one() -> Problem:
     :math:`\nabla f = 2(xy-1)(y, x)`,
     :math:`\nabla^2 f = \begin{pmatrix}2y^2 & 4xy-2\\ 4xy-2 & 2x^2\end{pmatrix}`.
     The minimisers form the manifold :math:`xy = 1` (:math:`f^\star = 0`), on which
-    :math:`\mathrm{Tr}\,H = 2(x^2+y^2) \ge 4` and :math:`\lambda_{\max} = x^2+y^2`; the flattest
+    :math:`\mathrm{Tr}\,H = 2(x^2+y^2) \ge 4` and, since :math:`\det H = 0` there, the
+    eigenvalues are 0 and :math:`\lambda_{\max} = 2(x^2+y^2) = \mathrm{Tr}\,H` (THEORY.md §4.4
+    writes :math:`x^2+y^2`, which is half the true value); the flattest
     minimisers are :math:`\pm(1, 1)` (``x_star = (1, 1)``). The gradient is not globally
     Lipschitz, so ``L = inf``; the function is nonconvex with unbounded negative curvature.
     """
