@@ -250,8 +250,9 @@ def run(
             if running:
                 g = cache.hit if cache is not None and cache.hit is not None else None
                 recorder.accumulate(problem.grad(state.x) if g is None else g)
-            ok = np.abs(new.x) <= blowup
-            if not ok.all():
+            xn = new.x
+            if not (xn.max() <= blowup and xn.min() >= -blowup):   # NaN fails both
+                ok = np.abs(xn) <= blowup
                 bad = ~ok.all(axis=1) & ~diverged
                 diverged_at[bad] = t + 1
                 diverged |= bad

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._validation import check_choice, check_scalar
 from ..problems.base import Array
-from .base import GradFn, Hyper, Optimizer, check_x0, normalize
+from .base import GradFn, Hyper, Optimizer, check_x0
 
 ASCENTS = ("same", "independent", "full")
 
@@ -30,8 +30,19 @@ def ascent_gradient(x: Array, grad_fn: Any, ascent: str) -> Array:
 def perturbed_gradient(x: Array, g: Array, grad_fn: GradFn, rho: Any, normalized: bool,
                        eps: float) -> Array:
     r""":math:`g(x + \rho\,\hat g;\xi)` with :math:`\hat g = g/\|g\|` (or :math:`g` for USAM)."""
-    d = normalize(g, eps) if normalized else g
-    return grad_fn(x + rho * d)
+    if normalized:
+        # rho * g/||g|| computed as g * (rho/||g||): one (runs, 1) division, no temporaries
+        nrm = np.sqrt(np.einsum("rd,rd->r", g, g))[:, None]
+        if eps > 0.0:
+            scale = rho / (nrm + eps)
+        else:
+            scale = np.zeros_like(nrm)
+            np.divide(rho, nrm, out=scale, where=nrm > 0.0)
+        y = g * scale
+    else:
+        y = g * rho
+    y += x
+    return grad_fn(y)
 
 
 class SAMState(NamedTuple):
@@ -90,7 +101,8 @@ def sam(lr: Any, rho: Any, normalized: bool = True, ascent: str = "same", eps: f
         if beta:
             buf = beta * state.buf + gp
             return SAMState(x - lr_h(t) * buf, buf)
-        return SAMState(x - lr_h(t) * gp)
+        gp *= lr_h(t)                       # gp is a fresh array: reuse it for the new x
+        return SAMState(np.subtract(x, gp, out=gp))
 
     name = "sam" if normalized else "usam"
     return Optimizer(init, step, name, 2,
