@@ -282,7 +282,7 @@ class _Minibatch(Oracle):
 
     def _draw(self, rng: np.random.Generator, runs: int, b: int) -> Array:
         n = self.problem.n
-        if self.replace:
+        if self.replace or b == 1:      # one index: with and without replacement agree
             return rng.integers(0, n, size=(runs, b))
         keys = rng.random((runs, n))
         if b == n:

@@ -21,8 +21,10 @@ def tidy_log_ticks(ax: Any) -> None:
     """Drop minor tick labels on log axes (they collide on short ranges)."""
     from matplotlib.ticker import NullFormatter
 
-    for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
-        if scale == "log":
+    for axis, scale, lim in ((ax.xaxis, ax.get_xscale(), ax.get_xlim()),
+                             (ax.yaxis, ax.get_yscale(), ax.get_ylim())):
+        lo, hi = sorted(lim)
+        if scale == "log" and lo > 0 and hi / lo > 30:   # short ranges keep their minor labels
             axis.set_minor_formatter(NullFormatter())
 
 
