@@ -95,3 +95,51 @@ def plot_claim(result: Any, ax: Any = None) -> Any:
     ax.legend(fontsize=7, loc="best")
     ax.grid(True, which="both", alpha=0.2)
     return ax
+
+
+def trajectories(ax: Any, problem: Any, paths: Any, box: Any, *, levels: int = 30) -> Any:
+    """Contours of a 2-D ``problem`` on ``box = ((x0, x1), (y0, y1))`` with the iterates of
+    each optimizer (``paths``: a DataFrame with columns optimizer, x, y)."""
+    ax = _axes(ax)
+    (a, b), (c, d) = box
+    gx, gy = np.meshgrid(np.linspace(a, b, 200), np.linspace(c, d, 200))
+    z = problem.f(np.column_stack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
+    z = z - np.min(z)
+    ax.contour(gx, gy, np.log10(z + 1e-12 + 1e-3 * np.ptp(z)), levels=levels, cmap="Greys",
+               linewidths=0.6, alpha=0.7)
+    for label, g in paths.groupby("optimizer", sort=False):
+        ax.plot(g["x"], g["y"], "-", lw=1.2, label=label)
+        ax.plot(g["x"].iloc[-1], g["y"].iloc[-1], "o", ms=4, color=ax.lines[-1].get_color())
+    ax.plot(paths["x"].iloc[0], paths["y"].iloc[0], "k*", ms=8, label="start")
+    ax.set_xlim(a, b)
+    ax.set_ylim(c, d)
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
+    ax.legend(fontsize=7, loc="best")
+    return ax
+
+
+def heatmap(ax: Any, frame: Any, value: str, *, x: str = "lr", y: str = "rho",
+            log: bool = True, title: str = "") -> Any:
+    """Heatmap of ``frame[value]`` over the (x, y) grid, log colour scale by default;
+    diverged cells are hatched grey."""
+    from matplotlib.colors import LogNorm
+
+    ax = _axes(ax)
+    table = frame.pivot_table(index=y, columns=x, values=value, aggfunc="mean")
+    data = table.to_numpy(dtype=float)
+    finite = data[np.isfinite(data) & (data > 0)] if log else data[np.isfinite(data)]
+    norm = LogNorm(finite.min(), finite.max()) if log and finite.size and \
+        finite.min() < finite.max() else None
+    im = ax.imshow(np.ma.masked_invalid(data), origin="lower", aspect="auto", norm=norm,
+                   cmap="viridis")
+    ax.set_facecolor("0.8")
+    ax.set_xticks(range(len(table.columns)), [f"{v:.2g}" for v in table.columns], fontsize=6,
+                  rotation=45)
+    ax.set_yticks(range(len(table.index)), [f"{v:.2g}" for v in table.index], fontsize=6)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.figure.colorbar(im, ax=ax, label=value, shrink=0.85)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
