@@ -234,6 +234,7 @@ def run(
         bar = tqdm(total=n_steps, desc=f"{opt.name} on {problem.name}", unit="step",
                    mininterval=0.5, leave=False)
     chunk = max(1, n_steps // 200)
+    limit = min(blowup, 1e150) ** 2             # sum of squares of a run set below blowup
 
     j = 0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -250,9 +251,9 @@ def run(
             if running:
                 g = cache.hit if cache is not None and cache.hit is not None else None
                 recorder.accumulate(problem.grad(state.x) if g is None else g)
-            xn = new.x
-            if not (xn.max() <= blowup and xn.min() >= -blowup):   # NaN fails both
-                ok = np.abs(xn) <= blowup
+            xn = new.x.reshape(-1)
+            if not xn @ xn <= limit:            # one BLAS dot; NaN and overflow fail it too
+                ok = np.abs(new.x) <= blowup
                 bad = ~ok.all(axis=1) & ~diverged
                 diverged_at[bad] = t + 1
                 diverged |= bad
