@@ -24,7 +24,8 @@ def tidy_log_ticks(ax: Any) -> None:
     for axis, scale, lim in ((ax.xaxis, ax.get_xscale(), ax.get_xlim()),
                              (ax.yaxis, ax.get_yscale(), ax.get_ylim())):
         lo, hi = sorted(lim)
-        if scale == "log" and lo > 0 and hi / lo > 30:   # short ranges keep their minor labels
+        # keep minor labels only when no power of ten (major tick) lies inside the range
+        if scale == "log" and lo > 0 and np.floor(np.log10(hi)) >= np.ceil(np.log10(lo)):
             axis.set_minor_formatter(NullFormatter())
 
 
@@ -143,3 +144,41 @@ def heatmap(ax: Any, frame: Any, value: str, *, x: str = "lr", y: str = "rho",
     if title:
         ax.set_title(title, fontsize=9)
     return ax
+
+
+def save_png(fig: Any, path: Any, dpi: int = 100) -> None:
+    """Save ``fig`` as a compact PNG (256-colour palette, optimized): figures committed to
+    the repository stay small (target <= 200 KB) without losing legibility."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    buf.seek(0)
+    with Image.open(buf) as im:
+        im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
+            path, format="PNG", optimize=True)
+
+
+def plotted_points(result: Any) -> Any:
+    """The numbers a claim panel shows, one row per point: ``claim, x, mean, ci_low,
+    ci_high, runs`` (+ ``bound`` for bound claims) and the claim's verdict columns."""
+    import pandas as pd
+
+    m = result.measurement
+    if m.kind == "slope":
+        y = np.asarray(m.errors, float).reshape(len(m.s), -1)
+        x = np.asarray(m.s, float)
+    else:
+        y = np.atleast_2d(np.asarray(m.values, float))
+        x = np.asarray(m.s, float) if m.s is not None and len(m.s) == len(y) else \
+            np.arange(len(y), dtype=float)
+    mean, lo, hi = (np.atleast_1d(a) for a in rates.mean_ci(y, axis=-1))
+    frame = pd.DataFrame({"claim": result.key, "x": x, "x_label": m.xlabel, "mean": mean,
+                          "ci_low": lo, "ci_high": hi,
+                          "runs": np.isfinite(y).sum(axis=1), "y_label": m.ylabel})
+    if m.kind == "bound":
+        frame["bound"] = np.asarray(m.bound, float).reshape(-1)
+    return frame.assign(predicted=result.predicted, measured=result.measured,
+                        verdict=result.verdict.value)

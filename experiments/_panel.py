@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from convlab import claims  # noqa: E402
-from convlab.plotting import plot_claim  # noqa: E402
+from convlab.plotting import plot_claim, plotted_points, save_png  # noqa: E402
 
 FIGURES = Path(__file__).resolve().parents[1] / "figures"
 
@@ -49,14 +49,13 @@ def main(stem: str, prefixes: Sequence[str], argv: Sequence[str] | None = None,
               f"{r.measured:.4g} [{lo:.4g}, {hi:.4g}] -> {r.verdict.value} "
               f"{'PASS' if r.passed else 'FAIL'} ({r.seconds:.1f} s)")
         failed += not r.passed
-        if r.frame is not None:
-            frames.append(r.frame.assign(claim=r.key))
+        frames.append(plotted_points(r))
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     fig.tight_layout()
     args.out.mkdir(parents=True, exist_ok=True)
     png = args.out / f"{stem}.png"
-    fig.savefig(png, dpi=80 if n > 3 else 100)
+    save_png(fig, png, dpi=80 if n > 3 else 100)
     plt.close(fig)
     data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"claim": []})
     data.to_csv(args.out / f"{stem}.csv", index=False)

@@ -2,8 +2,8 @@
 
 Runs the claims `andriushchenko_flammarion_2022.*` (their scenarios live in convlab.claims.andriushchenko_flammarion_2022), draws one
 panel per claim (mean over runs with a bootstrap band, fitted and theoretical lines) and
-writes figures/andriushchenko_flammarion_2022.png and figures/andriushchenko_flammarion_2022.csv (the plotted numbers, one row per point and
-run, with a `claim` column). `--quick` uses the small (CI) sizes.
+writes figures/andriushchenko_flammarion_2022.png and figures/andriushchenko_flammarion_2022.csv (the plotted numbers: one row per point
+with the mean over runs, its 95% bootstrap CI and the claim's verdict). `--quick` uses the small (CI) sizes.
 
     python experiments/andriushchenko_flammarion_2022.py [--quick] [--seed N]
 """

@@ -2,8 +2,8 @@
 
 Runs the claims `harada_iiduka_2024.*` (their scenarios live in convlab.claims.harada_iiduka_2024), draws one
 panel per claim (mean over runs with a bootstrap band, fitted and theoretical lines) and
-writes figures/harada_iiduka_2024.png and figures/harada_iiduka_2024.csv (the plotted numbers, one row per point and
-run, with a `claim` column). `--quick` uses the small (CI) sizes.
+writes figures/harada_iiduka_2024.png and figures/harada_iiduka_2024.csv (the plotted numbers: one row per point
+with the mean over runs, its 95% bootstrap CI and the claim's verdict). `--quick` uses the small (CI) sizes.
 
     python experiments/harada_iiduka_2024.py [--quick] [--seed N]
 """

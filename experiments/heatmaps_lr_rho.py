@@ -44,7 +44,7 @@ def main(argv=None) -> int:
               f"diverged {int(g['diverged'].sum())}/{len(g)}")
     fig.tight_layout()
     args.out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.out / "heatmaps_lr_rho.png", dpi=80)
+    plotting.save_png(fig, args.out / "heatmaps_lr_rho.png", dpi=80)
     frame.to_csv(args.out / "heatmaps_lr_rho.csv", index=False)
     return 0
 

@@ -2,8 +2,8 @@
 
 Runs the claims `si_yun_2023.*` (their scenarios live in convlab.claims.si_yun_2023), draws one
 panel per claim (mean over runs with a bootstrap band, fitted and theoretical lines) and
-writes figures/si_yun_2023.png and figures/si_yun_2023.csv (the plotted numbers, one row per point and
-run, with a `claim` column). `--quick` uses the small (CI) sizes.
+writes figures/si_yun_2023.png and figures/si_yun_2023.csv (the plotted numbers: one row per point
+with the mean over runs, its 95% bootstrap CI and the claim's verdict). `--quick` uses the small (CI) sizes.
 
     python experiments/si_yun_2023.py [--quick] [--seed N]
 """

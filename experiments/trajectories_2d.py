@@ -43,7 +43,7 @@ def main(argv=None) -> int:
             print(f"{name:15s} {label:28s} final f={last.f:.3e} |grad|={last.grad_norm:.3e}")
     fig.tight_layout()
     args.out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.out / "trajectories_2d.png", dpi=90)
+    plotting.save_png(fig, args.out / "trajectories_2d.png", dpi=90)
     pd.concat(frames, ignore_index=True).to_csv(args.out / "trajectories_2d.csv", index=False)
     return 0
 
