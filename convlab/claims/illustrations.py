@@ -74,11 +74,11 @@ SWEEP_SIZES = {"small": {"T": 2000, "n_lr": 5, "n_rho": 4},
 
 
 def lr_rho_sweep(size: str = "small") -> pd.DataFrame:
-    """Final loss and flatness (Tr H, lambda_max) over lr x rho for SGD, SAM, AdaSAM and
+    r"""Final loss and flatness (Tr H, lambda_max) over lr x rho for SGD, SAM, AdaSAM and
     SA-SAM on :math:`(xy-1)^2` from :math:`(3, 0.1)`: its minimisers form the manifold
     :math:`xy = 1` with :math:`\mathrm{Tr}\,H = 2(x^2+y^2)`, so where a run ends on it
-    measures the implicit flatness bias (the flattest minimiser has Tr H = 4). SA-SAM has no rho: its column uses rho_t = sqrt(eta_t) and the
-    lr axis is its eta0. Each optimizer is one run over the whole grid (per-run arrays).
+    measures the implicit flatness bias (the flattest minimiser has Tr H = 4). SA-SAM has
+    no rho: its column uses rho_t = sqrt(eta_t) and the lr axis is its eta0. Each optimizer is one run over the whole grid (per-run arrays).
 
     Columns: ``optimizer, lr, rho, f, trace_h, lambda_max, diverged``.
     """
@@ -99,4 +99,47 @@ def lr_rho_sweep(size: str = "small") -> pd.DataFrame:
             "optimizer": label, "lr": lr, "rho": rho, "f": tr.final("f"),
             "trace_h": sharpness.hessian_trace(p, tr.x),
             "lambda_max": sharpness.lambda_max(p, tr.x), "diverged": tr.diverged}))
+    return pd.concat(frames, ignore_index=True)
+
+
+SASAM_SIZES = {"small": {"T": 2000}, "full": {"T": 20000}}
+
+
+def sasam_steps(size: str = "small") -> pd.DataFrame:
+    r"""SA-SAM's step :math:`\eta_t` and radius :math:`\rho_t = \sqrt{\eta_t}` over time, and
+    the curvature :math:`\mathrm{Tr}\,H(x_t)` of SGD, SAM and SA-SAM along the way.
+
+    Problems: the E1 quadratic (eigenvalues ``geomspace(1, 10, 10)``, rotated, x0 = 1;
+    derived limit :math:`\eta_\infty = 1/(2L) = 0.05`, see ``naganuma_sasam.sasam.long_run``),
+    logistic regression (n = 200, d = 5) and :math:`(xy-1)^2` from (3, 0.1), where SGD and SAM
+    use lr = 0.01 (SAM rho = 0.05) and SA-SAM :math:`\eta_0` = 0.01.
+
+    Columns: ``problem, optimizer, t, eta, rho, f_gap, trace_h`` (``eta``/``rho`` are NaN for
+    SGD and SAM, whose step is constant; ``L`` of the problem in ``L``).
+    """
+    T = size_params(SASAM_SIZES, size)["T"]
+    steps = np.concatenate([[0], np.unique(np.round(np.geomspace(1, T, 200)).astype(int))])
+    setups = {
+        "quadratic E1": (problems.quadratic(np.geomspace(1.0, 10.0, 10), rotate=0),
+                         np.ones(10)),
+        "logistic(n=200, d=5)": (problems.logistic(n=200, dim=5, rng=0), np.ones(5)),
+        "(xy-1)^2": (problems.xy_minus_one(), np.array([3.0, 0.1])),
+    }
+    trace_h = {"trace_h": lambda prob, s: sharpness.hessian_trace(prob, s.x)}
+    frames = []
+    for name, (p, x0) in setups.items():
+        opts = {"SA-SAM": optimizers.sasam(0.01)}
+        if name == "(xy-1)^2":
+            opts = {"SGD": optimizers.sgd(0.01), "SAM (rho=0.05)": optimizers.sam(0.01, 0.05),
+                    **opts}
+        for label, opt in opts.items():
+            metrics: dict[str, Any] = {"f_gap": None, **trace_h}
+            if label == "SA-SAM":
+                metrics["state.eta"] = None
+            tr = run(p, opt, x0, T, record_at=steps, metrics=metrics)
+            eta = tr["state.eta"][:, 0] if label == "SA-SAM" else np.full(tr.t.size, np.nan)
+            frames.append(pd.DataFrame({
+                "problem": name, "optimizer": label, "t": tr.t, "eta": eta,
+                "rho": np.sqrt(eta), "f_gap": tr["f_gap"][:, 0],
+                "trace_h": tr["trace_h"][:, 0], "L": p.L}))
     return pd.concat(frames, ignore_index=True)
