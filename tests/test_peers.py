@@ -16,7 +16,7 @@ comparison stops before the SAM oscillation band (THEORY.md §6, §8 item 10), w
 "Relative difference" everywhere is ``max_k |x_k - y_k|_inf / max_k |y_k|_inf`` per run
 (over the whole trajectory), then the max over runs.
 
-Semantic differences found and pinned here (notes/peers.md has the measured numbers):
+Semantic differences found and pinned here (paper_notes.md has the measured numbers):
 
 1. ``pytorch-optimizer`` 4.1.0 computes the global gradient norm in **float32** even for
    float64 parameters (``get_global_gradient_norm`` casts the per-tensor norms with

@@ -1,5 +1,5 @@
 r"""Andriushchenko & Flammarion (2022), *Towards Understanding Sharpness-Aware Minimization*
-(ICML 2022, arXiv:2206.06232; THEORY.md §2.2, §3.2, §5 E8; notes/andriushchenko_flammarion_2022.md).
+(ICML 2022, arXiv:2206.06232; THEORY.md §2.2, §3.2, §5 E8; paper_notes.md).
 
 Theorem 2 (as recalled, THEORY.md §3.2 [R]): for a β-smooth nonconvex objective with
 bounded-variance stochastic gradients, stochastic **unnormalized** SAM (USAM)
@@ -100,7 +100,7 @@ def _rate_scenario(normalized: bool):
 TOL_REASON = ("THEORY.md E8: slope in [-0.55, -0.45]. Both terms of the bound (transient "
               "beta Delta/sqrt T and noise sigma^2/sqrt T) are exactly T^-1/2 here, so the "
               "derived expectation is the tight value -1/2, tested two-sided. Study "
-              "(notes/andriushchenko_flammarion_2022.md, 100-400 runs): USAM -0.503 "
+              "(paper_notes.md, 100-400 runs): USAM -0.503 "
               "(T=250..4000), -0.496 (1e3..1.6e4), -0.4935 (1e3..6.4e4); SAM -0.491, -0.4936 "
               "(1e3..6.4e4); same-batch ascent: USAM -0.510, SAM -0.4985 (1e3..6.4e4); "
               "bootstrap CI half-width <= 0.003, so the 0.05 band is set by the "

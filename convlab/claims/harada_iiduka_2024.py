@@ -1,6 +1,6 @@
 r"""Harada & Iiduka (2024), *Convergence of Sharpness-Aware Minimization Algorithms using
 Increasing Batch Size and Decaying Learning Rate* (arXiv:2409.09984; seed 002; THEORY.md §2.4,
-§3.4, §5 E10, §7.3; notes/harada_iiduka_2024.md).
+§3.4, §5 E10, §7.3; paper_notes.md).
 
 Mini-batch GSAM with plain SGD as base optimizer (:func:`convlab.optimizers.gsam`, the same
 mini-batch for both gradients, as in the authors' code), α = 0.02, constant ρ = 0.05,

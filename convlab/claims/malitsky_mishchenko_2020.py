@@ -1,5 +1,5 @@
 r"""Malitsky & Mishchenko (2020), *Adaptive Gradient Descent without Descent* (ICML 2020,
-arXiv:1910.09529; THEORY.md §2.7, §3.6, §5 E12/E14; notes/malitsky_mishchenko_2020.md).
+arXiv:1910.09529; THEORY.md §2.7, §3.6, §5 E12/E14; paper_notes.md).
 
 AdGD is :func:`convlab.optimizers.adgd`:
 

@@ -1,6 +1,6 @@
 r"""Naganuma, Kim, Kyrillidis & Mitliagkas, *Smoothness-Adaptive Sharpness-Aware Minimization
 for Finding Flatter Minima* (poster; seed 003; THEORY.md §2.8, §3.7, §4.4, §5 E12, E13, E15;
-notes/naganuma_sasam.md).
+paper_notes.md).
 
 SA-SAM is :func:`convlab.optimizers.sasam`: the Malitsky–Mishchenko step
 

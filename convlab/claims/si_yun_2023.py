@@ -1,6 +1,6 @@
 r"""Si & Yun (2023), *Practical Sharpness-Aware Minimization Cannot Converge All the Way to
 Optima* (NeurIPS 2023, arXiv:2306.09850; seed 004; THEORY.md §3.1, §4.1–§4.3, §5 E1–E7;
-notes/si_yun_2023.md).
+paper_notes.md).
 
 Only the abstract, the update rule and figure captions of the paper could be read, so every
 ``statement`` below quotes the abstract, while the constants, step-size prescriptions and

@@ -1,7 +1,7 @@
 r"""Sun et al. (2023), *AdaSAM: Boosting Sharpness-Aware Minimization with Adaptive Learning
 Rate and Momentum for Training Deep Neural Networks* (arXiv:2303.00565; earlier *Provable
 Sharpness-Aware Minimization with Adaptive Learning Rate*; seeds 000/001; THEORY.md §2.6,
-§3.5, §5 E11; notes/sun_2023_adasam.md).
+§3.5, §5 E11; paper_notes.md).
 
 The abstract [Q]: "AdaSAM admits a :math:`O(1/\sqrt{bT})` convergence rate, which achieves
 linear speedup property with respect to mini-batch size b" (stochastic nonconvex setting,
@@ -169,7 +169,7 @@ def rate_T(size: str, rng) -> Measurement:
 
 B_TOL_REASON = ("THEORY.md E11: slope in [-0.6, -0.4]. Derived: with eps = 2 the metric is the "
                 "stationary noise level ~ 0.5/sqrt(bT) times a warm-up factor ~ 1 - 2.5/sqrt(bT) "
-                "that flattens the slope slightly. Study (notes/sun_2023_adasam.md, seed 0): "
+                "that flattens the slope slightly. Study (paper_notes.md, seed 0): "
                 "slope -0.471 (T=1000, 50 runs), -0.485 (T=2000, 50), -0.488 (T=2000, 100), "
                 "-0.492 (T=4000, 50), -0.490 (T=4000, 200), -0.493 (T=8000, 100); bootstrap CI "
                 "half-width <= 0.009. The bias (<= 0.03) plus the CI stay well inside 0.1; the "

@@ -1,9 +1,8 @@
 """Textbook rates: end-to-end checks of the machinery itself (paper_notes.md "Textbook").
 
 SGD with steps :math:`1/(\\mu(t+t_0))` on a strongly convex quadratic with additive
-Gaussian noise has :math:`\\mathbb E f(x_T) - f^\\star = \\Theta(1/T)`; deterministic GD with
-step :math:`1/L` on the same quadratic converges linearly with factor
-:math:`(1-\\mu/L)^2` per step in :math:`f`.
+Gaussian noise has :math:`\\mathbb E f(x_T) - f^\\star = \\Theta(1/T)`: a check of the
+machinery (oracle, schedule, run, fit, verdict) on a rate every reader knows.
 """
 
 from __future__ import annotations

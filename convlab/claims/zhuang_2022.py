@@ -1,5 +1,5 @@
 r"""Zhuang et al. (2022), *Surrogate Gap Minimization Improves Sharpness-Aware Training*
-(GSAM; ICLR 2022, arXiv:2203.08065; THEORY.md §2.3, §3.3, §5 E9; notes/zhuang_2022.md).
+(GSAM; ICLR 2022, arXiv:2203.08065; THEORY.md §2.3, §3.3, §5 E9; paper_notes.md).
 
 Theorem 5.1 (form as recalled, THEORY.md §3.3 [R]; "decaying learning rate and ρ_t
 proportional to η_t" [Q via Harada & Iiduka]): for L-smooth nonconvex f with bounded-variance
@@ -145,7 +145,7 @@ CLAIMS = [
         tol=0.1,
         tol_reason="THEORY.md E9: slope in [-0.6, -0.4] (room for the log factor). Derived: "
                    "the slope tends to -1/2 from below, pulled down by O(1/T) transient and "
-                   "O(log T/T) rho^2 terms. Study (100 runs per alpha, notes/zhuang_2022.md): "
+                   "O(log T/T) rho^2 terms. Study (100 runs per alpha, paper_notes.md): "
                    "-0.541 on T=250..4000, -0.5305 on 1e3..6.4e4; alpha changes the slope by "
                    "< 0.002; CI half-width ~0.003. eta0 = 0.25 (not used) gives -0.61 on "
                    "T=250..4000, rho0 = 0.1 gives -0.526: the tolerance holds only in the "
