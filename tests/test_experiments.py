@@ -14,6 +14,7 @@ SCRIPTS = sorted(p for p in EXPERIMENTS.glob("*.py") if not p.name.startswith("_
 COLUMNS = {
     "trajectories_2d": {"function", "optimizer", "t", "x", "y", "f", "grad_norm"},
     "heatmaps_lr_rho": {"optimizer", "lr", "rho", "f", "trace_h", "lambda_max", "diverged"},
+    "harada_curves": {"problem", "variant", "t", "batch", "lr", "grad_sq", "f", "trace_h"},
     "sasam_steps": {"problem", "optimizer", "t", "eta", "rho", "f_gap", "trace_h", "L"},
 }
 

@@ -44,6 +44,8 @@ Claims
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -636,3 +638,50 @@ CLAIMS = [
                 "which keeps eta, is still flatter than constant).",
     ),
 ]
+
+
+# ------------------------------------------------------------------------------------------
+# Training curves behind the figure (no verdict): the four variants over time
+# ------------------------------------------------------------------------------------------
+
+CURVE_SIZES = {"small": {"T": 1000, "runs": 50}, "full": {"T": 5000, "runs": 400}}
+
+
+def training_curves(size: str = "small", rng: Any = 0) -> pd.DataFrame:
+    r"""Mean over runs, at every 10th step, of the four Harada–Iiduka variants (constant
+    lr and batch, increasing batch, cosine lr, linear lr; the settings of the claims above):
+    :math:`\mathbb E\|\nabla f(x_t)\|^2` on :math:`\sum_i \ln(1+x_i^2)` (d = 20, x0 = 1) and
+    :math:`\mathbb E f(x_t)`, :math:`\mathbb E\,\mathrm{Tr}\,H(x_t)` on :math:`(xy-1)^2` from
+    (3, 0.1). Same seed for every variant (common random numbers).
+
+    Columns: ``problem, variant, t, batch, lr, grad_sq, f, trace_h`` (``f`` and ``trace_h``
+    only on (xy-1)^2, NaN elsewhere).
+    """
+    sp = size_params(CURVE_SIZES, size)
+    T, R = int(sp["T"]), int(sp["runs"])
+    lr = _lr_schedules(T, ETA_MIN)
+    inc = schedules.geometric_batch(B0, B_FACTOR, T // STAGES)
+    setups = {"constant": (lr["constant"], B_CONST), "increasing_batch": (lr["constant"], inc),
+              "cosine": (lr["cosine"], B_CONST), "linear": (lr["linear"], B_CONST)}
+    rec = np.arange(0, T + 1, 10)
+    seed = np.random.default_rng(rng).integers(2**63)
+    mean_tr = {"trace_h": lambda prob, s: sharpness.hessian_trace(prob, s.x)}
+    frames = []
+    for pname, p, x0 in (("sum ln(1+x_i^2), d=20", _problem(), np.ones(DIM)),
+                         ("(xy-1)^2", problems.xy_minus_one(), np.asarray(FLAT_X0))):
+        xy = pname == "(xy-1)^2"
+        for name, (eta, b) in setups.items():
+            metrics: dict[str, Any] = {"grad_sq": None}
+            if xy:
+                metrics.update({"f": None, **mean_tr})
+            tr = run(p, _gsam(eta), np.tile(x0, (R, 1)), T, oracle=oracles.gaussian(p, SIGMA, b),
+                     rng=np.random.default_rng(seed), record_at=rec, metrics=metrics)
+            nan = np.full(rec.size, np.nan)
+            frames.append(pd.DataFrame({
+                "problem": pname, "variant": name, "t": rec,
+                "batch": [b(int(t)) if callable(b) else b for t in rec],
+                "lr": [float(eta(int(t))) for t in rec],
+                "grad_sq": np.nanmean(tr["grad_sq"], axis=1),
+                "f": np.nanmean(tr["f"], axis=1) if xy else nan,
+                "trace_h": np.nanmean(tr["trace_h"], axis=1) if xy else nan}))
+    return pd.concat(frames, ignore_index=True)
