@@ -58,6 +58,7 @@ def rate(ax: Any, s: Any, errors: Any, fit: Any = None, predicted: float | None 
     ax.set_xscale("log")
     if np.all(mean > 0):
         ax.set_yscale("log")
+    tidy_log_ticks(ax)
     return ax
 
 
