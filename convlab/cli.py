@@ -30,17 +30,23 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .report import verify
+    from .report import have_pyarrow, verify
 
     try:
         report = verify(args.only, size=args.size, rng=args.seed, out=args.out,
-                        figures=not args.no_figures, echo=not args.quiet, force=args.force)
-    except ValueError as exc:
+                        figures=not args.no_figures, echo=not args.quiet, force=args.force,
+                        scheduler=args.scheduler, jobs=args.jobs)
+    except (ValueError, ImportError, ConnectionError) as exc:
         print(f"convlab verify: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        kept = f"; the claims finished so far are saved in {args.out}" if args.out else ""
+        print(f"\nconvlab verify: interrupted{kept} (run again to resume)", file=sys.stderr)
+        return 130
     print(report)
     if args.out:
-        print(f"wrote {args.out}/verdicts.md, verdicts.csv and one CSV/PNG per claim")
+        print(f"wrote {args.out}/verdicts.md, verdicts.csv and one CSV/PNG per claim"
+              + (" (and parquet)" if have_pyarrow() else ""))
     return 0 if report.passed else 1
 
 
@@ -65,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     p_ver.add_argument("--force", action="store_true",
                        help="with --out: recompute claims already finished there")
     p_ver.add_argument("--quiet", action="store_true", help="no per-claim progress lines")
+    where = p_ver.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=int, default=1, metavar="N",
+                       help="run the claims on a local Dask cluster of N worker processes "
+                            "(default 1: in this process; needs the dask extra)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run the claims on the workers of this Dask scheduler, e.g. "
+                            "tcp://HOST:8786 (convlab at the same git revision on each; "
+                            "needs the dask extra)")
     p_ver.set_defaults(func=_verify)
     return ap
 

@@ -283,11 +283,13 @@ def _boot_means(values: Array, counts: Array) -> Array:
     """Bootstrap means over runs: ``values`` (..., runs), ``counts`` (n_boot, runs).
 
     Returns shape (..., n_boot); non-finite entries are skipped, NaN where a replicate
-    holds no finite entry.
+    holds no finite entry. The sums use ``einsum`` (NumPy's own loops), not a BLAS matrix
+    product, so the result does not depend on the number of BLAS threads (bit-identical
+    serial and Dask-worker results).
     """
     mask = np.isfinite(values)
-    total = np.where(mask, values, 0.0) @ counts.T
-    number = mask.astype(float) @ counts.T
+    total = np.einsum("...r,br->...b", np.where(mask, values, 0.0), counts)
+    number = np.einsum("...r,br->...b", mask.astype(float), counts)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(number > 0, total / np.where(number > 0, number, 1.0), np.nan)
 

@@ -6,7 +6,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,7 +63,8 @@ def _pred(r: ClaimResult) -> str:
 
 def markdown_table(results: Sequence[ClaimResult]) -> str:
     """Key, paper, predicted (± tol), measured [CI], verdict, seconds."""
-    head = "| key | paper | predicted | measured [95% CI] | verdict | s |\n|---|---|---|---|---|---|"
+    head = ("| key | paper | predicted | measured [95% CI] | verdict | s |\n"
+            "|---|---|---|---|---|---|")
     lines = [head]
     for r in results:
         lo, hi = r.ci
@@ -92,11 +93,47 @@ def _slug(key: str) -> str:
     return key.replace("/", "_")
 
 
-def write_claim(result: ClaimResult, out: Path, figure: bool = True) -> None:
-    """Write a claim's data (CSV) and figure (PNG) under ``out``."""
+def have_pyarrow() -> bool:
+    """Whether pyarrow can be imported (then tables are also written as parquet)."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> list[Path]:
+    """Write ``frame`` as CSV at ``path`` and, with pyarrow, as parquet beside it.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A tidy table (its index is not written).
+    path : Path
+        The ``.csv`` file; the parquet file has the same name with suffix ``.parquet``.
+
+    Returns
+    -------
+    list of Path
+        The files written, each atomically (CSV first).
+    """
+    written = [atomic_write(path, lambda p: frame.to_csv(p, index=False))]
+    if have_pyarrow():
+        written.append(atomic_write(path.with_suffix(".parquet"),
+                                    lambda p: frame.to_parquet(p, index=False,
+                                                               engine="pyarrow")))
+    return written
+
+
+def write_claim(result: ClaimResult, out: Path, figure: bool = True) -> list[Path]:
+    """Write a claim's data (CSV, and parquet with pyarrow) and figure (PNG) under ``out``.
+
+    Returns the files written.
+    """
     frame = result.frame
+    written: list[Path] = []
     if frame is not None:
-        atomic_write(out / f"{_slug(result.key)}.csv", lambda p: frame.to_csv(p, index=False))
+        written += write_table(frame, out / f"{_slug(result.key)}.csv")
     if figure:
         import matplotlib
 
@@ -108,9 +145,16 @@ def write_claim(result: ClaimResult, out: Path, figure: bool = True) -> None:
         fig, ax = plt.subplots(figsize=(5.5, 3.8))
         plot_claim(result, ax=ax)
         fig.tight_layout()
-        atomic_write(out / f"{_slug(result.key)}.png", lambda p: fig.savefig(p, dpi=120,
-                                                                              format="png"))
+        written.append(atomic_write(out / f"{_slug(result.key)}.png",
+                                    lambda p: fig.savefig(p, dpi=120, format="png")))
         plt.close(fig)
+    return written
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _fingerprint(claim: Any, size: str, rng: Any) -> dict[str, Any]:
@@ -124,7 +168,12 @@ def _fingerprint(claim: Any, size: str, rng: Any) -> dict[str, Any]:
 
 
 def _load_finished(claim: Any, size: str, rng: Any, outdir: Path) -> ClaimResult | None:
-    """A result written by an earlier run with the same configuration, or None."""
+    """A result written by an earlier run with the same configuration, or None.
+
+    None also when the saved JSON cannot be read or one of the files it lists (CSV,
+    parquet, PNG) is missing or differs from what was written (SHA-256): such a claim is
+    recomputed, never read half-written.
+    """
     import json
 
     from .claims.base import Measurement
@@ -135,35 +184,63 @@ def _load_finished(claim: Any, size: str, rng: Any, outdir: Path) -> ClaimResult
         return None
     try:
         saved = json.loads(path.read_text())
-    except (OSError, ValueError):
+        if saved.get("fingerprint") != json.loads(json.dumps(_fingerprint(claim, size, rng))):
+            return None
+        files = saved["files"]
+        for name, digest in files.items():
+            if _sha256(outdir / name) != digest:
+                return None
+        row = saved["row"]
+        slug = _slug(claim.key)
+        if f"{slug}.parquet" in files and have_pyarrow():
+            frame = pd.read_parquet(outdir / f"{slug}.parquet", engine="pyarrow")
+        elif f"{slug}.csv" in files:
+            frame = pd.read_csv(outdir / f"{slug}.csv")
+        else:
+            frame = None
+        m = Measurement(saved.get("kind", "value"), frame=frame, notes=row.get("details", ""))
+        return ClaimResult(row["key"], row["paper"], Verdict(row["verdict"]),
+                           bool(row["passed"]), row["predicted"], row["measured"],
+                           (row["ci_low"], row["ci_high"]), row["tol"], row["side"],
+                           row["size"], row["seconds"], None, m,
+                           details=row.get("details", ""))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    if saved.get("fingerprint") != json.loads(json.dumps(_fingerprint(claim, size, rng))):
-        return None
-    row = saved["row"]
-    csv = outdir / f"{_slug(claim.key)}.csv"
-    frame = pd.read_csv(csv) if csv.exists() else None
-    m = Measurement(saved.get("kind", "value"), frame=frame, notes=row.get("details", ""))
-    return ClaimResult(row["key"], row["paper"], Verdict(row["verdict"]), bool(row["passed"]),
-                       row["predicted"], row["measured"], (row["ci_low"], row["ci_high"]),
-                       row["tol"], row["side"], row["size"], row["seconds"], None, m,
-                       details=row.get("details", ""))
 
 
-def _save_finished(result: ClaimResult, claim: Any, rng: Any, outdir: Path) -> None:
+def _save_finished(result: ClaimResult, claim: Any, rng: Any, outdir: Path,
+                   written: Sequence[Path] = ()) -> None:
+    """Write ``<key>.json`` (last, atomically): fingerprint, row and the files' SHA-256."""
     import json
 
     from ._provenance import provenance
 
     payload = {"fingerprint": _fingerprint(claim, result.size, rng), "row": result.row(),
-               "kind": result.measurement.kind, "provenance": provenance()}
+               "kind": result.measurement.kind,
+               "files": {Path(p).name: _sha256(Path(p)) for p in written},
+               "provenance": provenance()}
     text = json.dumps(payload, default=lambda o: o.item() if hasattr(o, "item") else repr(o),
                       indent=1)
     atomic_write(outdir / f"{_slug(result.key)}.json", lambda p: p.write_text(text))
 
 
+def _echo_line(done: int, total: int, r: ClaimResult, note: str = "") -> str:
+    """The progress line of a finished claim: ``[2/9] key ... PASS (matches, 1.2 s)``."""
+    return (f"[{done}/{total}] {r.key} ... {'PASS' if r.passed else 'FAIL'} "
+            f"({r.verdict.value}, {r.seconds:.1f} s{note})")
+
+
+def _serial(claims: Sequence[Any], size: str, rng: Any, start: Callable[[Any], None]
+            ) -> Iterator[tuple[int, ClaimResult]]:
+    """Yield ``(index, result)`` of each claim, run in this process in order."""
+    for i, claim in enumerate(claims):
+        start(claim)
+        yield i, claim.check(size=size, rng=rng)
+
+
 def verify(keys: Sequence[str] | None = None, size: str = "small", rng: Any = 0,
            out: str | Path | None = None, *, figures: bool = True, echo: bool = False,
-           force: bool = False) -> Report:
+           force: bool = False, scheduler: str | None = None, jobs: int = 1) -> Report:
     """Run the claims ``keys`` (prefixes allowed; all if None) at ``size``.
 
     Parameters
@@ -176,7 +253,8 @@ def verify(keys: Sequence[str] | None = None, size: str = "small", rng: Any = 0,
         Seed passed to every scenario.
     out : path, optional
         Folder for ``verdicts.md``, ``verdicts.csv`` and, per claim, ``<key>.csv`` and
-        ``<key>.png`` (each written atomically as soon as the claim finishes).
+        ``<key>.png`` (each written atomically as soon as the claim finishes). With pyarrow
+        installed, ``verdicts.parquet`` and ``<key>.parquet`` as well.
     figures : bool
         Write a PNG per claim under ``out``.
     echo : bool
@@ -184,32 +262,89 @@ def verify(keys: Sequence[str] | None = None, size: str = "small", rng: Any = 0,
     force : bool
         With ``out``: recompute claims whose result is already there. Otherwise a claim
         finished earlier with the same configuration (key, size, seed, scenario sizes,
-        prediction, convlab version and git revision) is read back, not recomputed; each
-        result is written (atomically) as soon as its claim finishes, so an interrupted
-        run loses only the claim in progress.
+        prediction, convlab version and git revision) is read back, not recomputed, when
+        the files it wrote are intact (SHA-256 in ``<key>.json``); each result is written
+        (atomically, ``<key>.json`` last) as soon as its claim finishes, so an interrupted
+        run loses only the claims in progress.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``"tcp://HOST:8786"``): the claims not
+        re-used are computed on its workers, which need convlab installed at the same git
+        revision. Needs the ``dask`` extra.
+    jobs : int
+        Without ``scheduler``: 1 (default) runs the claims in this process; N > 1 starts
+        a local Dask cluster of N single-threaded worker processes. Needs the ``dask``
+        extra.
+
+    Returns
+    -------
+    Report
+        The results in claim order, whatever order they finished in.
+
+    Raises
+    ------
+    ValueError
+        If ``size`` or a key is unknown, ``jobs < 1``, both ``scheduler`` and ``jobs > 1``
+        are given, or ``rng`` is not an integer with a cluster.
+    ImportError
+        If a cluster is asked for and dask.distributed is not installed.
+    ConnectionError
+        If no scheduler answers at ``scheduler``.
+
+    Notes
+    -----
+    A cluster computes each claim as one task with the same integer seed as the serial
+    run, so the results (and the tables and files) are identical to a serial run's; only
+    the timings differ. The configurations inside a claim are not split over workers
+    (see :mod:`convlab.scaleout`). Results are written by this process as their tasks
+    finish; the table keeps the claim order.
     """
+    from . import scaleout
+
     if size not in SIZES:
         raise ValueError(f"size={size!r} is not one of {SIZES}")
+    if scaleout.is_distributed(scheduler, jobs):       # validate before any work
+        scaleout.check_seed(rng)
     claims = select(list(keys) if keys else None)
     outdir = None if out is None else Path(out)
+    n = len(claims)
     t0 = time.perf_counter()
-    results = []
-    for i, claim in enumerate(claims, 1):
+    results: list[ClaimResult | None] = [None] * n
+    done = 0
+
+    def say(text: str, end: str = "\n") -> None:
         if echo:
-            print(f"[{i}/{len(claims)}] {claim.key} ...", end="", file=sys.stderr, flush=True)
-        r = None if outdir is None or force else _load_finished(claim, size, rng, outdir)
-        reused = r is not None
-        if r is None:
-            r = claim.check(size=size, rng=rng)
-        results.append(r)
-        if echo:
-            print(f" {'PASS' if r.passed else 'FAIL'} ({r.verdict.value}, {r.seconds:.1f} s"
-                  f"{', re-used' if reused else ''})", file=sys.stderr, flush=True)
-        if outdir is not None and not reused:
-            write_claim(r, outdir, figure=figures)
-            _save_finished(r, claim, rng, outdir)
+            print(text, end=end, file=sys.stderr, flush=True)
+
+    if outdir is not None and not force:
+        for i, claim in enumerate(claims):
+            results[i] = _load_finished(claim, size, rng, outdir)
+            if results[i] is not None:
+                done += 1
+                say(_echo_line(done, n, results[i], ", re-used"))
+    todo = [i for i in range(n) if results[i] is None]
+    # no cluster when every claim was re-used
+    with scaleout.cluster_client(scheduler if todo else None, jobs if todo else 1) as client:
+        if client is None:
+            def start(claim: Any) -> None:
+                say(f"[{done + 1}/{n}] {claim.key} ...", end="")
+
+            finished = _serial([claims[i] for i in todo], size, rng, start)
+        else:
+            say(f"running {len(todo)} claims on {scaleout.describe(client)}")
+            finished = scaleout.map_claims(client, [claims[i].key for i in todo], size, rng)
+        for j, r in finished:
+            i = todo[j]
+            results[i] = r
+            done += 1
+            if client is None:
+                say(f" {'PASS' if r.passed else 'FAIL'} ({r.verdict.value}, {r.seconds:.1f} s)")
+            else:
+                say(_echo_line(done, n, r))
+            if outdir is not None:
+                written = write_claim(r, outdir, figure=figures)
+                _save_finished(r, claims[i], rng, outdir, written)
     report = Report(results, size, rng, time.perf_counter() - t0)
     if outdir is not None:
         atomic_write(outdir / "verdicts.md", lambda p: p.write_text(str(report) + "\n"))
-        atomic_write(outdir / "verdicts.csv", lambda p: report.table().to_csv(p, index=False))
+        write_table(report.table(), outdir / "verdicts.csv")
     return report
