@@ -15,6 +15,13 @@ one sample**; a batch of ``b`` samples has per-coordinate standard deviation
 ``variance(x, t)`` returns the exact total variance of the batch gradient.
 
 The batch size may be a schedule ``t -> int`` (increasing batch, THEORY.md §2.4).
+
+``rng`` is a ``numpy.random.Generator`` (the default path: one stream for the whole
+``(runs, ...)`` array, so a run's numbers depend on how many runs are drawn together) or a
+:class:`convlab.streams.PerRunStreams` (opt-in: row ``i`` of every draw depends only on the
+seed, the run id of row ``i`` and the draw index, so chunks of runs reproduce the numbers
+of one array). Both offer the methods the oracles call (``standard_normal``, ``binomial``,
+``integers``, ``random``) with ``size=(runs, ...)``.
 """
 
 from __future__ import annotations
@@ -27,6 +34,10 @@ import numpy as np
 from ._validation import check_choice, check_scalar
 from .problems.base import Array, Problem
 from .schedules import Schedule
+from .streams import PerRunStreams
+
+#: What an oracle draws from: a numpy Generator or per-run streams.
+RNG = np.random.Generator | PerRunStreams
 
 __all__ = [
     "GradFn",
@@ -42,21 +53,29 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Sample:
-    """One draw of an oracle for step ``t``: ``data`` has a leading ``runs`` axis."""
+    """One draw of an oracle for step ``t``: ``data`` has a leading ``runs`` axis; ``rng``
+    is what it was drawn from (``fresh()`` draws from it again)."""
 
     data: Any
     batch_size: int
     runs: int
     t: int
-    rng: np.random.Generator | None = field(default=None, repr=False, compare=False)
+    rng: RNG | None = field(default=None, repr=False, compare=False)
 
     def take(self, rows: Any) -> Sample:
-        """The sample restricted to some runs (``rows`` indexes the leading axis)."""
+        """The sample restricted to some runs (``rows`` indexes the leading axis).
+
+        With per-run streams the restricted sample keeps the streams of its rows (sharing
+        the draw counter), so its ``fresh()`` draws those rows' numbers.
+        """
+        rng = self.rng
+        if isinstance(rng, PerRunStreams):
+            rng = rng.view(rows, self.runs)
         if self.data is None:
             runs = len(np.arange(self.runs)[rows])
-            return Sample(None, self.batch_size, runs, self.t, self.rng)
+            return Sample(None, self.batch_size, runs, self.t, rng)
         data = self.data[rows]
-        return Sample(data, self.batch_size, data.shape[0], self.t, self.rng)
+        return Sample(data, self.batch_size, data.shape[0], self.t, rng)
 
 
 class GradFn:
@@ -119,8 +138,9 @@ class Oracle:
         b = self._batch
         return b if isinstance(b, int) else self._check_batch(b(t))
 
-    def sample(self, rng: np.random.Generator, runs: int, t: int = 0) -> Sample:
-        """Draw the sample for step ``t`` for ``runs`` runs."""
+    def sample(self, rng: RNG, runs: int, t: int = 0) -> Sample:
+        """Draw the sample for step ``t`` for ``runs`` runs from ``rng`` (a Generator or
+        :class:`~convlab.streams.PerRunStreams`; one draw of either per call)."""
         b = self.batch_size(t)
         return Sample(self._draw(rng, runs, b), b, runs, t, rng)
 
@@ -128,7 +148,7 @@ class Oracle:
         """Freeze ``sample`` into a gradient function."""
         return GradFn(self, sample)
 
-    def _draw(self, rng: np.random.Generator, runs: int, b: int) -> Any:
+    def _draw(self, rng: RNG, runs: int, b: int) -> Any:
         raise NotImplementedError
 
     def _grad(self, x: Array, data: Any) -> Array:
@@ -155,7 +175,7 @@ class _Exact(Oracle):
         super().__init__(problem, 1)
         self._fn = GradFn(self, Sample(None, 0, 0, 0))
 
-    def sample(self, rng: np.random.Generator, runs: int, t: int = 0) -> Sample:
+    def sample(self, rng: Any, runs: int, t: int = 0) -> Sample:
         return self._fn.sample
 
     def bind(self, sample: Sample) -> GradFn:
@@ -197,7 +217,7 @@ class _Gaussian(_Additive):
         self.sigma = check_scalar("sigma", sigma)
         self.per_coordinate_var = self.sigma**2
 
-    def _draw(self, rng: np.random.Generator, runs: int, b: int) -> Array:
+    def _draw(self, rng: RNG, runs: int, b: int) -> Array:
         return rng.standard_normal((runs, self.problem.dim)) * (self.sigma / np.sqrt(b))
 
     def describe(self) -> dict[str, Any]:
@@ -218,7 +238,7 @@ class _Rademacher(_Additive):
         self.sigma = check_scalar("sigma", sigma)
         self.per_coordinate_var = self.sigma**2
 
-    def _draw(self, rng: np.random.Generator, runs: int, b: int) -> Array:
+    def _draw(self, rng: RNG, runs: int, b: int) -> Array:
         k = rng.binomial(b, 0.5, size=(runs, self.problem.dim))
         return (2.0 * k - b) * (self.sigma / b)
 
@@ -244,7 +264,7 @@ class _TwoPoint(_Additive):
         self.low = self.prob * self.a / (1.0 - self.prob)
         self.per_coordinate_var = self.a**2 * self.prob / (1.0 - self.prob)
 
-    def _draw(self, rng: np.random.Generator, runs: int, b: int) -> Array:
+    def _draw(self, rng: RNG, runs: int, b: int) -> Array:
         k = rng.binomial(b, self.prob, size=(runs, self.problem.dim))
         return (k * self.a - (b - k) * self.low) / b
 
@@ -280,7 +300,7 @@ class _Minibatch(Oracle):
                              f"n={self.problem.n} (sampling without replacement)")
         return b
 
-    def _draw(self, rng: np.random.Generator, runs: int, b: int) -> Array:
+    def _draw(self, rng: RNG, runs: int, b: int) -> Array:
         n = self.problem.n
         if self.replace or b == 1:      # one index: with and without replacement agree
             return rng.integers(0, n, size=(runs, b))

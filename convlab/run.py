@@ -13,6 +13,7 @@ from ._validation import as_points, check_scalar
 from .oracles import GradFn, Oracle, exact
 from .optimizers.base import Optimizer
 from .problems.base import Array, Problem
+from .streams import PerRunStreams
 from .trace import Trace
 
 __all__ = ["METRICS", "default_record_at", "run"]
@@ -142,7 +143,7 @@ def run(
     x0: Any,
     n_steps: int,
     oracle: Oracle | None = None,
-    rng: int | np.random.Generator | None = 0,
+    rng: int | np.random.Generator | PerRunStreams | None = 0,
     record_at: Sequence[int] | np.ndarray | None = None,
     metrics: Sequence[str] | dict[str, Any] | None = None,
     progress: bool | None = None,
@@ -164,10 +165,14 @@ def run(
         Number of steps :math:`T \ge 0`.
     oracle : Oracle, optional
         Gradient oracle driving the optimizer (default: exact gradients).
-    rng : int, Generator or None
-        Seed or generator for the oracle's draws: same seed, same numbers. The draws for
-        all runs come from one generator, so a run's sample path depends on the seed and
-        the number of runs.
+    rng : int, Generator, PerRunStreams or None
+        Seed or generator for the oracle's draws: same seed, same numbers. With an int or
+        a Generator the draws for all runs come from one generator, so a run's sample path
+        depends on the seed and the number of runs. With
+        :class:`~convlab.streams.PerRunStreams` run ``i``'s sample path depends only on
+        the seed and its run id (``run_ids[i]``, default ``i``), so the runs can be split
+        into chunks (``PerRunStreams(seed).subset(slice(5, 12))`` for rows 5 to 11) and
+        give the same numbers; its ``run_ids``, when given, must have one entry per run.
     record_at : sequence of int, optional
         Steps at which to record (0 = initial point). Default: 0 and about 60
         log-spaced steps up to ``n_steps``.
@@ -209,7 +214,12 @@ def run(
         raise TypeError(f"oracle must be a convlab Oracle, got {type(oracle).__name__}")
     elif oracle.problem is not problem:
         raise ValueError("oracle was built for a different problem than `problem`")
-    gen = np.random.default_rng(rng)
+    if isinstance(rng, PerRunStreams):
+        if rng.run_ids is not None and len(rng.run_ids) != R:
+            raise ValueError(f"rng has {len(rng.run_ids)} run_ids but x0 has {R} runs")
+        gen: Any = rng
+    else:
+        gen = np.random.default_rng(rng)
     if record_at is None:
         rec = default_record_at(n_steps)
     else:
@@ -277,6 +287,7 @@ def run(
         "runs": R,
         "dim": problem.dim,
         "seed": rng if isinstance(rng, int) else None,
+        **(rng.describe() if isinstance(rng, PerRunStreams) else {}),
         **provenance(),
     }
     return Trace(rec, recorder.values, state.x, diverged, diverged_at, meta)
