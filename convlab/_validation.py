@@ -34,12 +34,11 @@ def check_scalar(
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         kind = "an integer" if integer else "a real number"
         raise TypeError(f"{name} must be {kind}, got {type(value).__name__}")
-    if integer and not isinstance(value, numbers.Integral):
-        if float(value) != int(value):
-            raise TypeError(f"{name} must be an integer, got {value!r}")
     v = float(value)
     if not np.isfinite(v):
         raise ValueError(f"{name} must be finite, got {value!r}")
+    if integer and not isinstance(value, numbers.Integral) and v != int(v):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
     if low is not None and (v <= low if strict else v < low):
         raise ValueError(f"{name} must be {'>' if strict else '>='} {low:g}, got {value!r}")
     if high is not None and v > high:

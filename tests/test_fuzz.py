@@ -542,12 +542,8 @@ def test_bad_oracle_and_run_arguments_raise_naming_the_argument(which, data):
         run(p, sgd(0.1), np.zeros(p.dim), **kwargs)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (convlab/_validation.py, check_scalar with integer=True): a non-finite float is "
-    "tested with int(value) before the finiteness check, so NaN raises 'cannot convert "
-    "float NaN to integer' (not naming the argument) and inf raises OverflowError, neither "
-    "the documented ValueError/TypeError naming it. Hit by run(n_steps=...) and the "
-    "oracles' batch_size. Found by the fuzz above (excluded from its strategy since)."))
+# Regression (found by the fuzz above): a non-finite float given as an integer argument
+# used to reach int(value) before the finiteness check (OverflowError / an unnamed message).
 @pytest.mark.parametrize("value", [np.nan, np.inf], ids=["nan", "inf"])
 @pytest.mark.parametrize("where", ["n_steps", "batch_size"])
 def test_non_finite_integer_arguments_raise_naming_the_argument(where, value):
