@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import oracles, optimizers, problems, schedules
 from .run import run
+from .streams import PerRunStreams
 from .trace import Trace
 
 try:
@@ -17,7 +18,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+local"
 
-__all__ = ["Trace", "__version__", "oracles", "optimizers", "problems", "run", "schedules"]
+__all__ = ["PerRunStreams", "Trace", "__version__", "oracles", "optimizers", "problems", "run", "schedules"]
 
 
 def __getattr__(name: str):  # lazy: rates/claims/sharpness import scipy.stats, sympy
