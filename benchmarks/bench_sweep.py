@@ -2,9 +2,9 @@
 
 Stochastic SAM on a least-squares finite sum (minibatch oracle, b=1) over a grid
 lr x rho x seeds: once as a single ``convlab.run`` with per-run ``lr``/``rho`` arrays,
-once as a Python loop calling ``run`` per (lr, rho) with ``seeds`` runs each. Also the
-cost of ``run`` with its default metrics against the bare optimizer steps, and of large
-problems against their two gradient matmuls. Ratios in one process (time.perf_counter).
+once as a Python loop calling ``run`` per (lr, rho) with ``seeds`` runs each. Ratio in one
+process (time.perf_counter). The cost of ``run`` against the bare steps and of large
+problems against their matmuls are in bench_engine.py and bench_large.py.
 
     python benchmarks/bench_sweep.py
 """
@@ -14,10 +14,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from _common import machine
 
 import convlab
 from convlab import optimizers, oracles, problems
-from convlab.oracles import exact
 
 
 def sweep(n_lr: int = 8, n_rho: int = 8, seeds: int = 16, T: int = 2000) -> None:
@@ -40,48 +40,6 @@ def sweep(n_lr: int = 8, n_rho: int = 8, seeds: int = 16, T: int = 2000) -> None
           f"loop over configurations {t_loop:.2f} s, ratio {t_loop / t_batch:.1f}x")
 
 
-def run_overhead(runs: int = 1000, dim: int = 10, T: int = 3000) -> None:
-    p = problems.quadratic(np.geomspace(1, 10, dim), rotate=0)
-    opt = optimizers.sam(0.05, 0.05)
-    x0 = np.random.default_rng(0).standard_normal((runs, dim))
-    g = exact(p).bind(None)
-    t0 = time.perf_counter()
-    s = opt.init(x0)
-    for t in range(T):
-        s = opt.step(s, g, t)
-    bare = time.perf_counter() - t0
-    for metrics in (None, ["f_gap", "grad_sq", "avg_grad_sq"]):
-        t0 = time.perf_counter()
-        convlab.run(p, opt, x0, T, metrics=metrics, progress=False)
-        t_run = time.perf_counter() - t0
-        print(f"run() at ({runs}, {dim}) with metrics={metrics or 'default'}: "
-              f"{1e6 * t_run / T:.1f} us/step, {t_run / bare:.2f}x the bare steps "
-              f"({1e6 * bare / T:.1f} us/step)")
-
-
-def large(shapes=((10000, 100), (1000, 1000)), n: int = 20) -> None:
-    for runs, dim in shapes:
-        p = problems.quadratic(np.geomspace(1, 10, dim), rotate=0)
-        A = p.params["A"]
-        opt = optimizers.sam(0.05, 0.05)
-        x = np.random.default_rng(0).standard_normal((runs, dim))
-        g = exact(p).bind(None)
-        s = opt.init(x)
-        opt.step(s, g, 0)
-        t0 = time.perf_counter()
-        for t in range(n):
-            s = opt.step(s, g, t)
-        t_step = (time.perf_counter() - t0) / n
-        t0 = time.perf_counter()
-        for _ in range(n):
-            x @ A
-            x @ A
-        t_mm = (time.perf_counter() - t0) / n
-        print(f"SAM step at ({runs}, {dim}): {1e3 * t_step:.2f} ms, two gradient matmuls "
-              f"{1e3 * t_mm:.2f} ms, ratio {t_step / t_mm:.2f}")
-
-
 if __name__ == "__main__":
+    print(machine())
     sweep()
-    run_overhead()
-    large()

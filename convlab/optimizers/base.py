@@ -113,7 +113,8 @@ def check_x0(x0: Any, hypers: tuple[Hyper, ...] = ()) -> Array:
 
 def row_norm(g: Array) -> Array:
     """Euclidean norm of each run, as a ``(runs, 1)`` column."""
-    return np.sqrt(np.einsum("rd,rd->r", g, g))[:, None]
+    n = np.einsum("rd,rd->r", g, g)
+    return np.sqrt(n, out=n)[:, None]
 
 
 def normalize(g: Array, eps: float = 0.0) -> Array:
@@ -125,7 +126,8 @@ def normalize(g: Array, eps: float = 0.0) -> Array:
     """
     n = row_norm(g)
     if eps > 0.0:
-        return g / (n + eps)
+        n += eps
+        return np.divide(g, n)
     out = np.zeros_like(g)
     np.divide(g, n, out=out, where=n > 0.0)
     return out

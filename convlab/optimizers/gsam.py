@@ -26,11 +26,16 @@ def gsam_direction(g: Array, gp: Array, alpha: Any) -> Array:
     clean gradient orthogonal to the perturbed one; when :math:`g_p = 0`,
     :math:`g_\perp = g` (THEORY.md §2.3 edge cases).
     """
-    dot = np.einsum("rd,rd->r", g, gp)[:, None]
+    coef = np.einsum("rd,rd->r", g, gp)[:, None]
     nn = np.einsum("rd,rd->r", gp, gp)[:, None]
-    coef = np.zeros_like(dot)
-    np.divide(dot, nn, out=coef, where=nn > 0.0)
-    return gp - alpha * (g - coef * gp)
+    pos = nn > 0.0
+    np.divide(coef, nn, out=coef, where=pos)
+    if not pos.all():
+        coef[~pos] = 0.0
+    d = np.multiply(coef, gp)               # gp - alpha * (g - coef * gp), on one temporary
+    np.subtract(g, d, out=d)
+    d *= alpha
+    return np.subtract(gp, d, out=d)
 
 
 def gsam(lr: Any, rho: Any, alpha: Any, *, rho_min: float | None = None,
@@ -83,7 +88,9 @@ def gsam(lr: Any, rho: Any, alpha: Any, *, rho_min: float | None = None,
         gp = perturbed_gradient(x, g, grad_fn, rho_h(t), True, e)
         if ascent != "same":
             g = grad_fn(x)          # the decomposition uses the step's own clean gradient
-        return GSAMState(x - lr_h(t) * gsam_direction(g, gp, alpha_h(t)))
+        d = gsam_direction(g, gp, alpha_h(t))
+        d *= lr_h(t)
+        return GSAMState(np.subtract(x, d, out=d))
 
     return Optimizer(init, step, "gsam", 2 if ascent == "same" else 3,
                      {"lr": lr, "rho": rho, "alpha": alpha, "ascent": ascent, "eps": e})

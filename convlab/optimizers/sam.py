@@ -27,20 +27,37 @@ def ascent_gradient(x: Array, grad_fn: Any, ascent: str) -> Array:
     return grad_fn.exact(x)
 
 
+def ascent_scale(g: Array, rho: Any, eps: float) -> Array:
+    r"""The per-run factor :math:`\rho/\|g\|` (``eps > 0``: :math:`\rho/(\|g\|+\epsilon)`) as a
+    fresh ``(runs, 1)`` column, 0 where :math:`\|g\|` is 0 or NaN (THEORY.md §1 guard).
+
+    All the work is on the column, in place: one einsum for the squared norms, then
+    ``sqrt``, ``+ eps`` and the division overwrite it. The numbers are those of
+    ``rho / (sqrt(einsum(g, g)) + eps)`` bit for bit.
+    """
+    s = np.einsum("rd,rd->r", g, g)
+    np.sqrt(s, out=s)
+    s = s[:, None]
+    if eps > 0.0:
+        s += eps
+        np.divide(rho, s, out=s)
+    else:
+        pos = s > 0.0
+        np.divide(rho, s, out=s, where=pos)       # where not pos, s keeps its 0 (or NaN)
+        if not pos.all():
+            s[~pos] = 0.0
+    return s
+
+
 def perturbed_gradient(x: Array, g: Array, grad_fn: GradFn, rho: Any, normalized: bool,
                        eps: float) -> Array:
-    r""":math:`g(x + \rho\,\hat g;\xi)` with :math:`\hat g = g/\|g\|` (or :math:`g` for USAM)."""
-    if normalized:
-        # rho * g/||g|| computed as g * (rho/||g||): one (runs, 1) division, no temporaries
-        nrm = np.sqrt(np.einsum("rd,rd->r", g, g))[:, None]
-        if eps > 0.0:
-            scale = rho / (nrm + eps)
-        else:
-            scale = np.zeros_like(nrm)
-            np.divide(rho, nrm, out=scale, where=nrm > 0.0)
-        y = g * scale
-    else:
-        y = g * rho
+    r""":math:`g(x + \rho\,\hat g;\xi)` with :math:`\hat g = g/\|g\|` (or :math:`g` for USAM).
+
+    One full-size temporary, the ascent point: ``g * (rho/||g||)`` is written to a fresh
+    array and ``x`` added in place. ``g`` itself is never modified (the caller, e.g.
+    ``run``'s running metrics, may hold it).
+    """
+    y = np.multiply(g, ascent_scale(g, rho, eps) if normalized else rho)
     y += x
     return grad_fn(y)
 
@@ -99,10 +116,12 @@ def sam(lr: Any, rho: Any, normalized: bool = True, ascent: str = "same", eps: f
         g = ascent_gradient(x, grad_fn, ascent)
         gp = perturbed_gradient(x, g, grad_fn, rho_h(t), normalized, e)
         if beta:
-            buf = beta * state.buf + gp
-            return SAMState(x - lr_h(t) * buf, buf)
-        gp *= lr_h(t)                       # gp is a fresh array: reuse it for the new x
-        return SAMState(np.subtract(x, gp, out=gp))
+            buf = np.multiply(state.buf, beta)          # beta * buf + gp, state.buf untouched
+            buf += gp
+            np.multiply(buf, lr_h(t), out=gp)           # gp is fresh: it becomes the new x
+        else:
+            gp *= lr_h(t)
+        return SAMState(np.subtract(x, gp, out=gp), buf if beta else None)
 
     name = "sam" if normalized else "usam"
     return Optimizer(init, step, name, 2,

@@ -43,8 +43,9 @@ def adaptive_step_size(x: Array, x_prev: Array, g: Array, g_old: Array, eta_prev
     kept, :math:`\eta_t = \eta_{t-1}`, :math:`\theta_t = 1`. Without this, :math:`\eta`
     grows geometrically at a fixed point and overflows to NaN.
     """
-    dx = row_norm(x - x_prev)
-    dg = row_norm(g - g_old)
+    diff = np.subtract(x, x_prev)
+    dx = row_norm(diff)
+    dg = row_norm(np.subtract(g, g_old, out=diff))
     ratio = np.full_like(dx, np.inf)
     np.divide(dx, 2.0 * dg, out=ratio, where=dg > 0.0)
     growth = np.sqrt(1.0 + theta_prev) * eta_prev
@@ -73,10 +74,13 @@ def _adaptive(eta0: Any, sharpness_aware: bool, rho_scale: float) -> Optimizer:
             g_old = s.g_prev if grad_fn.is_exact else grad_fn(s.x_prev)
             eta, theta = adaptive_step_size(x, s.x_prev, g, g_old, s.eta, s.theta)
         if sharpness_aware:
-            d = grad_fn(x + (c * np.sqrt(eta)) * normalize(g))
+            y = normalize(g)                    # fresh: scaled and shifted in place
+            y *= c * np.sqrt(eta)
+            y += x
+            d = np.multiply(grad_fn(y), eta)
         else:
-            d = g
-        return AdaptiveState(x - eta * d, x, g, eta, theta, s.k + 1)
+            d = np.multiply(g, eta)             # g is kept in the state: not modified
+        return AdaptiveState(np.subtract(x, d, out=d), x, g, eta, theta, s.k + 1)
 
     return Optimizer(init, step, "sasam" if sharpness_aware else "adgd",
                      2 + sharpness_aware, {"eta0": eta0, "rho_scale": c} if sharpness_aware

@@ -45,11 +45,14 @@ def sgd(lr: Any, momentum: float = 0.0) -> Optimizer:
         return SGDState(x, np.zeros_like(x) if beta else None)
 
     def step(state: SGDState, grad_fn: GradFn, t: int) -> SGDState:
-        g = grad_fn(state.x)
+        g = grad_fn(state.x)            # not modified: run() may keep it (running metrics)
         if beta:
-            buf = beta * state.buf + g
-            return SGDState(state.x - lr_h(t) * buf, buf)
-        return SGDState(state.x - lr_h(t) * g)
+            buf = np.multiply(state.buf, beta)
+            buf += g
+            d = np.multiply(buf, lr_h(t))
+        else:
+            d = np.multiply(g, lr_h(t))
+        return SGDState(np.subtract(state.x, d, out=d), buf if beta else None)
 
     return Optimizer(init, step, "sgd", 1, {"lr": lr, "momentum": beta})
 
@@ -69,13 +72,21 @@ def amsgrad_update(state: Any, g: Array, lr: Any, beta1: float, beta2: float) ->
     Returns ``(x_new, m, v, v_hat)``. Coordinates with :math:`\\hat v = 0` (then also
     :math:`m = 0`) take a zero step instead of 0/0.
     """
-    m = beta1 * state.m + (1.0 - beta1) * g
-    v = beta2 * state.v + (1.0 - beta2) * (g * g)
+    tmp = np.multiply(g, 1.0 - beta1)
+    m = np.multiply(state.m, beta1)
+    m += tmp
+    np.multiply(g, g, out=tmp)
+    tmp *= 1.0 - beta2
+    v = np.multiply(state.v, beta2)
+    v += tmp
     v_hat = np.maximum(state.v_hat, v)
-    root = np.sqrt(v_hat)
-    ratio = np.zeros_like(m)
-    np.divide(m, root, out=ratio, where=root > 0.0)
-    return state.x - lr * ratio, m, v, v_hat
+    ratio = np.sqrt(v_hat, out=tmp)
+    pos = ratio > 0.0
+    np.divide(m, ratio, out=ratio, where=pos)
+    if not pos.all():
+        ratio[~pos] = 0.0
+    ratio *= lr
+    return np.subtract(state.x, ratio, out=ratio), m, v, v_hat
 
 
 def _check_betas(beta1: float, beta2: float) -> tuple[float, float]:
