@@ -66,12 +66,14 @@ def quadratic(eigs: Any, rotate: Any = None, center: Any = None) -> Problem:
         A = (Q * lam) @ Q.T
         A = 0.5 * (A + A.T)
 
+        shift = bool(np.any(c != 0))        # no (x - c) temporary for a centred quadratic
+
         def f(x: Array) -> Array:
-            z = x - c
+            z = x - c if shift else x
             return 0.5 * np.einsum("rd,rd->r", z @ A, z)
 
         def grad(x: Array) -> Array:
-            return (x - c) @ A
+            return (x - c) @ A if shift else x @ A
 
         def hvp(x: Array, v: Array) -> Array:
             return v @ A
