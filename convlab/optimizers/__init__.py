@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .adasam import AdaSAMState, adasam
-from .base import GradFn, Hyper, Optimizer, normalize, row_norm
+from .base import GradFn, Hyper, Optimizer, normalize, row_norm, row_norms
 from .gsam import GSAMState, gsam, gsam_direction
 from .sam import SAMState, sam, usam
 from .sasam import AdaptiveState, adaptive_step_size, adgd, sasam, sasgd
@@ -35,6 +35,7 @@ __all__ = [
     "gsam_direction",
     "normalize",
     "row_norm",
+    "row_norms",
     "sam",
     "sasam",
     "sasgd",

@@ -66,14 +66,23 @@ class Hyper:
         elif np.ndim(value) == 0:
             self.value = check_scalar(name, value, low=low, strict=strict)
         else:
-            arr = check_values(name, np.asarray(value, dtype=float), low=low, strict=strict)
+            try:
+                arr = np.asarray(value, dtype=float)
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"{name} must be a float, a schedule or a (runs,) array of "
+                                 f"numbers, got {value!r} ({err})") from None
+            arr = check_values(name, arr, low=low, strict=strict)
             if arr.ndim != 1:
                 raise ValueError(f"{name} must be a float, a schedule or a (runs,) array, "
                                  f"got shape {arr.shape}")
             self.value = arr.reshape(-1, 1)
 
     def _check(self, v: Any, where: str) -> Any:
-        arr = np.asarray(v, dtype=float)
+        try:
+            arr = np.asarray(v, dtype=float)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{self.name} schedule must return numbers; it gives {v!r} "
+                             f"{where} ({err})") from None
         if arr.ndim > 1:
             raise ValueError(f"{self.name} schedule must return a float or (runs,) array")
         if not np.all(np.isfinite(arr)) or (
@@ -111,10 +120,49 @@ def check_x0(x0: Any, hypers: tuple[Hyper, ...] = ()) -> Array:
     return x
 
 
-def row_norm(g: Array) -> Array:
-    """Euclidean norm of each run, as a ``(runs, 1)`` column."""
+# A norm below _NORM_TINY may have lost digits to subnormal (or zero) squares of its
+# components (a square below 2.2e-308 is subnormal; 1e-145 leaves a margin of 1e-18 in
+# relative error); a squared norm that overflows is inf. Only such rows are recomputed.
+_NORM_TINY = 1e-145
+
+
+def _rescaled_norms(g: Array, n: Array) -> None:
+    r"""Fix, in place, the norms ``n`` (shape ``(runs,)``) of the rows of ``g`` whose squared
+    norm under- or overflowed, as :math:`m\,\|g/m\|` with :math:`m = \max_i |g_i|`.
+
+    Rows whose norm is in the safe range are not touched, so their numbers stay those of
+    ``sqrt(einsum(g, g))`` bit for bit; rows holding inf or NaN keep inf or NaN.
+    """
+    if n.size == 0 or (n.min() >= _NORM_TINY and n.max() < np.inf):   # NaN: not >=
+        return
+    bad = ~(n >= _NORM_TINY) | (n == np.inf)
+    rows = np.flatnonzero(bad)
+    sub = g[rows]
+    m = np.max(np.abs(sub), axis=1)
+    ok = np.isfinite(m) & (m > 0.0)
+    if not ok.any():
+        return
+    scaled = sub[ok] / m[ok, None]
+    n[rows[ok]] = m[ok] * np.sqrt(np.einsum("rd,rd->r", scaled, scaled))
+
+
+def row_norms(g: Array) -> Array:
+    r"""Euclidean norm of each run, shape ``(runs,)``, free of under- and overflow.
+
+    :math:`\sqrt{\sum_i g_i^2}` is exact in floating point only while the squares are
+    normal numbers: below :math:`\|g\| \approx 10^{-154}` they become subnormal or 0
+    (a nonzero vector would get norm 0) and above :math:`\approx 10^{154}` the sum
+    overflows. Such rows are recomputed from ``g`` divided by its largest entry.
+    """
     n = np.einsum("rd,rd->r", g, g)
-    return np.sqrt(n, out=n)[:, None]
+    np.sqrt(n, out=n)
+    _rescaled_norms(g, n)
+    return n
+
+
+def row_norm(g: Array) -> Array:
+    """Euclidean norm of each run, as a ``(runs, 1)`` column (see :func:`row_norms`)."""
+    return row_norms(g)[:, None]
 
 
 def normalize(g: Array, eps: float = 0.0) -> Array:

@@ -19,6 +19,26 @@ class GSAMState(NamedTuple):
     x: Array
 
 
+def _rescale_projection(g: Array, gp: Array, coef: Array, nn: Array) -> None:
+    r"""Recompute, in place, :math:`\langle g,g_p\rangle` and :math:`\|g_p\|^2` of the
+    rows where :math:`\|g_p\|^2` under- or overflowed (or the dot product overflowed),
+    from the rows divided by :math:`m = \max(\|g\|_\infty, \|g_p\|_\infty)`. Their
+    ratio, the only thing used, is invariant to that scaling; other rows are untouched.
+    """
+    if nn.size == 0 or (nn.min() >= 1e-290 and nn.max() < np.inf
+                        and np.isfinite(coef).all()):
+        return
+    rows = np.flatnonzero(~(nn[:, 0] >= 1e-290) | ~np.isfinite(nn[:, 0])
+                          | ~np.isfinite(coef[:, 0]))
+    m = np.maximum(np.max(np.abs(g[rows]), axis=1), np.max(np.abs(gp[rows]), axis=1))
+    ok = np.isfinite(m) & (m > 0.0)
+    rows, m = rows[ok], m[ok, None]
+    if rows.size:
+        a, b = g[rows] / m, gp[rows] / m
+        coef[rows, 0] = np.einsum("rd,rd->r", a, b)
+        nn[rows, 0] = np.einsum("rd,rd->r", b, b)
+
+
 def gsam_direction(g: Array, gp: Array, alpha: Any) -> Array:
     r"""The GSAM descent direction :math:`g_p - \alpha g_\perp` (exact projection).
 
@@ -28,6 +48,7 @@ def gsam_direction(g: Array, gp: Array, alpha: Any) -> Array:
     """
     coef = np.einsum("rd,rd->r", g, gp)[:, None]
     nn = np.einsum("rd,rd->r", gp, gp)[:, None]
+    _rescale_projection(g, gp, coef, nn)
     pos = nn > 0.0
     np.divide(coef, nn, out=coef, where=pos)
     if not pos.all():

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._validation import check_choice, check_scalar
 from ..problems.base import Array
-from .base import GradFn, Hyper, Optimizer, check_x0
+from .base import GradFn, Hyper, Optimizer, check_x0, row_norms
 
 ASCENTS = ("same", "independent", "full")
 
@@ -31,21 +31,20 @@ def ascent_scale(g: Array, rho: Any, eps: float) -> Array:
     r"""The per-run factor :math:`\rho/\|g\|` (``eps > 0``: :math:`\rho/(\|g\|+\epsilon)`) as a
     fresh ``(runs, 1)`` column, 0 where :math:`\|g\|` is 0 or NaN (THEORY.md §1 guard).
 
-    All the work is on the column, in place: one einsum for the squared norms, then
-    ``sqrt``, ``+ eps`` and the division overwrite it. The numbers are those of
-    ``rho / (sqrt(einsum(g, g)) + eps)`` bit for bit.
+    The norms come from :func:`~convlab.optimizers.base.row_norms` (exact for tiny and
+    huge gradients); the rest of the work is on the column, in place. Where
+    :math:`g = 0` the factor is 0 in both branches, so that ``g * factor`` is 0 even when
+    :math:`\rho/\epsilon` overflows (no ``0 * inf``).
     """
-    s = np.einsum("rd,rd->r", g, g)
-    np.sqrt(s, out=s)
-    s = s[:, None]
+    s = row_norms(g)[:, None]
+    pos = s > 0.0
     if eps > 0.0:
         s += eps
         np.divide(rho, s, out=s)
     else:
-        pos = s > 0.0
         np.divide(rho, s, out=s, where=pos)       # where not pos, s keeps its 0 (or NaN)
-        if not pos.all():
-            s[~pos] = 0.0
+    if not pos.all():
+        s[~pos] = 0.0
     return s
 
 

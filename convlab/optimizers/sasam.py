@@ -8,7 +8,8 @@ import numpy as np
 
 from .._validation import check_scalar
 from ..problems.base import Array
-from .base import GradFn, Hyper, Optimizer, check_x0, normalize, row_norm
+from .base import GradFn, Hyper, Optimizer, check_x0, row_norm
+from .sam import ascent_scale
 
 
 class AdaptiveState(NamedTuple):
@@ -74,8 +75,8 @@ def _adaptive(eta0: Any, sharpness_aware: bool, rho_scale: float) -> Optimizer:
             g_old = s.g_prev if grad_fn.is_exact else grad_fn(s.x_prev)
             eta, theta = adaptive_step_size(x, s.x_prev, g, g_old, s.eta, s.theta)
         if sharpness_aware:
-            y = normalize(g)                    # fresh: scaled and shifted in place
-            y *= c * np.sqrt(eta)
+            # rho_t g/|g| with rho_t = c sqrt(eta_t); 0 at g = 0 even if rho_t overflows
+            y = np.multiply(g, ascent_scale(g, c * np.sqrt(eta), 0.0))
             y += x
             d = np.multiply(grad_fn(y), eta)
         else:

@@ -69,8 +69,11 @@ class AMSGradState(NamedTuple):
 def amsgrad_update(state: Any, g: Array, lr: Any, beta1: float, beta2: float) -> tuple:
     """The AMSGrad moment update and step shared by :func:`amsgrad` and AdaSAM.
 
-    Returns ``(x_new, m, v, v_hat)``. Coordinates with :math:`\\hat v = 0` (then also
-    :math:`m = 0`) take a zero step instead of 0/0.
+    Returns ``(x_new, m, v, v_hat)``. Coordinates with :math:`\\hat v = 0`
+    take a zero step instead of 0/0 (there m = 0 too, except as below). With ``eps = 0`` and
+    :math:`|g| \\lesssim 1.5\\cdot10^{-162}` the second moment :math:`(1-\\beta_2)g^2` underflows
+    to 0 while :math:`m \\ne 0`: such a coordinate takes the same zero step (a documented
+    floating-point limit of the state, tested in tests/test_edge_cases.py).
     """
     tmp = np.multiply(g, 1.0 - beta1)
     m = np.multiply(state.m, beta1)
