@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import oracles, optimizers, problems, schedules
+from . import optimizers, oracles, problems, schedules
 from .run import run
 from .streams import PerRunStreams
 from .trace import Trace
@@ -18,7 +18,16 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+local"
 
-__all__ = ["PerRunStreams", "Trace", "__version__", "oracles", "optimizers", "problems", "run", "schedules"]
+__all__ = [
+    "PerRunStreams",
+    "Trace",
+    "__version__",
+    "optimizers",
+    "oracles",
+    "problems",
+    "run",
+    "schedules",
+]
 
 
 def __getattr__(name: str):  # lazy: rates/claims/sharpness import scipy.stats, sympy

@@ -10,8 +10,8 @@ import numpy as np
 
 from ._provenance import provenance
 from ._validation import as_points, check_scalar
-from .oracles import GradFn, Oracle, exact
 from .optimizers.base import Optimizer
+from .oracles import GradFn, Oracle, exact
 from .problems.base import Array, Problem
 from .streams import PerRunStreams
 from .trace import Trace

@@ -384,7 +384,7 @@ def _extreme_eig(
     xa = _check_x(p, x)
     maxiter_i = None if maxiter is None else check_scalar("maxiter", maxiter, low=1, integer=True)
     tol_f = None if tol is None else check_scalar("tol", tol, low=0.0)
-    runs, dim = xa.shape
+    dim = xa.shape[1]
     if method == "exact" or (method == "lanczos" and dim <= 2):
         w = np.linalg.eigvalsh(_symmetrize(_dense_hessian(p, xa)))
         return w[:, -1] if sign > 0 else w[:, 0]

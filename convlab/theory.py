@@ -18,8 +18,8 @@ __all__ = [
     "hi_noise_floor",
     "horizon_tuned_lr",
     "sam_stochastic_sc_bound",
-    "two_point_floor",
     "two_point_fixed_point",
+    "two_point_floor",
     "usam_contraction",
 ]
 

@@ -16,11 +16,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from convlab import claims  # noqa: E402
-from convlab.plotting import plot_claim, plotted_points, save_png  # noqa: E402
+from convlab import claims
+from convlab.plotting import plot_claim, plotted_points, save_png
 
 FIGURES = Path(__file__).resolve().parents[1] / "figures"
 

@@ -35,7 +35,8 @@ def main(argv=None) -> int:
         color = f"C{i}"
         t = g.t.to_numpy()[1:]
         a.loglog(t, g.eta.to_numpy()[1:], color=color, label=f"eta_t, {name}")
-        a.loglog(t, g.rho.to_numpy()[1:], color=color, ls="--", label=f"rho_t = sqrt(eta_t), {name}")
+        a.loglog(t, g.rho.to_numpy()[1:], color=color, ls="--",
+                 label=f"rho_t = sqrt(eta_t), {name}")
         L = float(g.L.iloc[0])
         if np.isfinite(L):
             a.axhline(1 / (2 * L), color=color, ls=":", lw=1, label=f"1/(2L) = {1 / (2 * L):.3g}")

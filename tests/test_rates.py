@@ -397,7 +397,7 @@ def test_mean_ci_brackets_the_mean_and_is_vectorized():
     assert 0.85 <= np.mean((lo <= 1.0) & (1.0 <= hi)) <= 1.0  # nominal 95 %, 50 points
     m2, lo2, hi2 = mean_ci(x.T, axis=0, n_boot=500)
     np.testing.assert_allclose((m2, lo2, hi2), (mean, lo, hi), rtol=1e-12)
-    m3, lo3, hi3 = mean_ci(x, n_boot=500)
+    _, lo3, hi3 = mean_ci(x, n_boot=500)
     assert np.array_equal(lo3, lo) and np.array_equal(hi3, hi)
 
 

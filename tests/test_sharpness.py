@@ -402,13 +402,13 @@ def test_bad_x(fn, x):
 def test_bad_method_and_norm():
     p = matrix_problem(np.eye(3)[None])
     x = x0(1, 3)
-    with pytest.raises(ValueError, match="method.*'exact', 'hutchinson'"):
+    with pytest.raises(ValueError, match=r"method.*'exact', 'hutchinson'"):
         sharpness.hessian_trace(p, x, "lanczos")
-    with pytest.raises(ValueError, match="method.*'exact', 'lanczos', 'power'"):
+    with pytest.raises(ValueError, match=r"method.*'exact', 'lanczos', 'power'"):
         sharpness.lambda_max(p, x, "hutchinson")
     with pytest.raises(ValueError, match="method"):
         sharpness.lambda_min(p, x, "eig")
-    with pytest.raises(ValueError, match="norm.*'l2', 'linf'"):
+    with pytest.raises(ValueError, match=r"norm.*'l2', 'linf'"):
         sharpness.adversarial_sharpness(p, x, 0.1, "l1")
 
 

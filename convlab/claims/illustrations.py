@@ -78,7 +78,8 @@ def lr_rho_sweep(size: str = "small") -> pd.DataFrame:
     SA-SAM on :math:`(xy-1)^2` from :math:`(3, 0.1)`: its minimisers form the manifold
     :math:`xy = 1` with :math:`\mathrm{Tr}\,H = 2(x^2+y^2)`, so where a run ends on it
     measures the implicit flatness bias (the flattest minimiser has Tr H = 4). SA-SAM has
-    no rho: its column uses rho_t = sqrt(eta_t) and the lr axis is its eta0. Each optimizer is one run over the whole grid (per-run arrays).
+    no rho: its column uses rho_t = sqrt(eta_t) and the lr axis is its eta0. Each optimizer
+    is one run over the whole grid (per-run arrays).
 
     Columns: ``optimizer, lr, rho, f, trace_h, lambda_max, diverged``.
     """

@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import oracles, optimizers, problems, rates, run, schedules, theory
+from .. import optimizers, oracles, problems, rates, run, schedules, theory
 from .base import Claim, Measurement, size_params
 
 PAPER = "Si & Yun 2023 (NeurIPS), arXiv:2306.09850"

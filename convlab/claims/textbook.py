@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import oracles, optimizers, problems, run, schedules
+from .. import optimizers, oracles, problems, run, schedules
 from .base import Claim, Measurement, size_params
 
 SGD_SIZES = {
