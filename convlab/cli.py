@@ -45,7 +45,8 @@ def _verify(args: argparse.Namespace) -> int:
         return 130
     print(report)
     if args.out:
-        print(f"wrote {args.out}/verdicts.md, verdicts.csv and one CSV/PNG per claim"
+        per_claim = "CSV" if args.no_figures else "CSV/PNG"
+        print(f"wrote {args.out}/verdicts.md, verdicts.csv and one {per_claim} per claim"
               + (" (and parquet)" if have_pyarrow() else ""))
     return 0 if report.passed else 1
 
