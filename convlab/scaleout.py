@@ -156,8 +156,8 @@ def cluster_client(scheduler: str | None = None, jobs: int = 1) -> Iterator[Any]
         same git revision as this process.
     jobs : int
         Without ``scheduler``: start a ``LocalCluster`` of ``jobs`` worker processes with
-        one thread each (its HTTP server on a free local port; BLAS threads as set here, else
-        cores // jobs each, see :func:`_local_cluster`); it is shut down on exit. 1 yields None.
+        one thread each (its HTTP server on a free local port; the BLAS thread settings of
+        this process, see :func:`_local_cluster`); it is shut down on exit. 1 yields None.
 
     Yields
     ------
@@ -198,24 +198,19 @@ def cluster_client(scheduler: str | None = None, jobs: int = 1) -> Iterator[Any]
 
 @contextlib.contextmanager
 def _local_cluster(distributed: Any, jobs: int) -> Iterator[Any]:
-    """A LocalCluster whose workers share the cores' BLAS threads.
+    """A LocalCluster whose workers keep this process's BLAS thread settings.
 
     Dask gives the workers it spawns one BLAS / OpenMP thread (and sets those variables
-    in this process's environment while spawning). Here a variable this process sets
-    (``OPENBLAS_NUM_THREADS`` ...) is passed on unchanged; an unset one becomes
-    ``max(1, cores // jobs)``, so that ``jobs`` workers do not oversubscribe the cores
-    (on 2 cores, two workers with 2 BLAS threads each ran the full claim set 0.68x as
-    fast as the serial run). Results do not depend on the thread count: the reductions
-    that did (the bootstrap CI) use einsum, not BLAS, and the claim set gives byte-equal
-    CSVs with 1 and 2 threads (tests/test_scaleout.py). This process's environment is
-    restored once the workers are started.
+    in this process's environment while spawning). Some reductions, such as the matrix
+    product of the bootstrap CI, round differently with another thread count, so the
+    workers get this process's settings instead: their numbers are then bit-identical to
+    a serial run's. This process's environment is restored once they are started.
     """
     import dask
 
     spawn = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items()
              if k not in BLAS_THREADS}
-    share = str(max(1, (os.cpu_count() or 1) // jobs))
-    spawn.update({k: os.environ.get(k, share) for k in BLAS_THREADS})
+    spawn.update({k: os.environ[k] for k in BLAS_THREADS if k in os.environ})
     saved = dict(os.environ)
     try:
         with dask.config.set({"distributed.nanny.pre-spawn-environ": spawn}):
