@@ -201,10 +201,15 @@ def _local_cluster(distributed: Any, jobs: int) -> Iterator[Any]:
     """A LocalCluster whose workers keep this process's BLAS thread settings.
 
     Dask gives the workers it spawns one BLAS / OpenMP thread (and sets those variables
-    in this process's environment while spawning). Some reductions, such as the matrix
-    product of the bootstrap CI, round differently with another thread count, so the
-    workers get this process's settings instead: their numbers are then bit-identical to
-    a serial run's. This process's environment is restored once they are started.
+    in this process's environment while spawning). Some BLAS products round differently
+    with another thread count (measured: with 1 thread per worker against a 2-thread
+    serial run, 2 of ~3750 per-run values of ``si_yun_2023.sam.stochastic_upper_bound``
+    at full size differ in the last ulp), so the workers get this process's settings
+    instead: their numbers are then bit-identical to a serial run's. On a small machine
+    that oversubscribes the cores (``jobs`` workers x the BLAS threads); run both the
+    serial and the distributed run with ``OPENBLAS_NUM_THREADS=1`` (README, "Scale-out")
+    for speed with identical numbers. This process's environment is restored once the
+    workers are started.
     """
     import dask
 
