@@ -9,7 +9,7 @@ import numpy as np
 from .._validation import check_choice, check_scalar
 from ..problems.base import Array
 from ..schedules import as_schedule, tied
-from .base import GradFn, Hyper, Optimizer, check_x0
+from .base import _NORM_TINY, GradFn, Hyper, Optimizer, check_x0
 from .sam import ASCENTS, ascent_gradient, perturbed_gradient
 
 
@@ -25,10 +25,11 @@ def _rescale_projection(g: Array, gp: Array, coef: Array, nn: Array) -> None:
     from the rows divided by :math:`m = \max(\|g\|_\infty, \|g_p\|_\infty)`. Their
     ratio, the only thing used, is invariant to that scaling; other rows are untouched.
     """
-    if nn.size == 0 or (nn.min() >= 1e-290 and nn.max() < np.inf
+    tiny = _NORM_TINY * _NORM_TINY                  # squared-norm threshold of row_norms
+    if nn.size == 0 or (nn.min() >= tiny and nn.max() < np.inf
                         and np.isfinite(coef).all()):
         return
-    rows = np.flatnonzero(~(nn[:, 0] >= 1e-290) | ~np.isfinite(nn[:, 0])
+    rows = np.flatnonzero(~(nn[:, 0] >= tiny) | ~np.isfinite(nn[:, 0])
                           | ~np.isfinite(coef[:, 0]))
     m = np.maximum(np.max(np.abs(g[rows]), axis=1), np.max(np.abs(gp[rows]), axis=1))
     ok = np.isfinite(m) & (m > 0.0)
