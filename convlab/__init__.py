@@ -1,12 +1,21 @@
 """convlab: check convergence theorems for sharpness-aware minimization with numbers.
 
 The public API (DESIGN.md): problems, oracles, schedules, optimizers, ``run`` and
-``Trace``; rates, sharpness, claims and ``verify`` build on them.
+``Trace``; rates, sharpness, claims and ``verify`` build on them. ``rates``, ``claims``,
+``theory``, ``sharpness`` and ``verify`` are loaded on first access (they import
+scipy.stats and sympy), so ``import convlab`` stays light.
+
+Examples
+--------
+>>> import convlab as cl
+>>> p = cl.problems.quadratic([1.0, 4.0])
+>>> trace = cl.run(p, cl.optimizers.sam(0.1, 0.05), [[1.0, 1.0]], 20)
+>>> trace.final("f_gap").shape
+(1,)
 """
 
-from __future__ import annotations
-
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
 
 from . import optimizers, oracles, problems, schedules
 from .run import run
@@ -14,29 +23,42 @@ from .streams import PerRunStreams
 from .trace import Trace
 
 try:
-    __version__ = version("convlab")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = _version("convlab")
+except _PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+local"
+
+#: Submodules imported on first attribute access (module ``__getattr__``, PEP 562).
+_LAZY_MODULES = ("claims", "plotting", "rates", "report", "sharpness", "theory")
 
 __all__ = [
     "PerRunStreams",
     "Trace",
     "__version__",
+    "claims",
     "optimizers",
     "oracles",
     "problems",
+    "rates",
     "run",
     "schedules",
+    "sharpness",
+    "theory",
+    "verify",
 ]
 
 
 def __getattr__(name: str):  # lazy: rates/claims/sharpness import scipy.stats, sympy
     import importlib
 
-    if name in ("rates", "sharpness", "claims", "theory", "plotting", "report"):
+    if name in _LAZY_MODULES:
         return importlib.import_module(f".{name}", __name__)
     if name == "verify":
         from .report import verify
 
         return verify
     raise AttributeError(f"module 'convlab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public names (``__all__``), including the lazily loaded ones."""
+    return sorted(__all__)

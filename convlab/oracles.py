@@ -192,7 +192,26 @@ class _Exact(Oracle):
 
 
 def exact(problem: Problem) -> Oracle:
-    """Deterministic oracle: the exact gradient (``batch_size`` is reported as 0)."""
+    """Deterministic oracle: the exact gradient (``batch_size`` is reported as 0).
+
+    Returns
+    -------
+    Oracle
+        ``is_exact = True``; ``sample`` ignores its ``rng`` and ``variance`` is 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convlab import oracles, problems
+    >>> p = problems.quadratic([1.0, 4.0])
+    >>> o = oracles.exact(p)
+    >>> g = o.bind(o.sample(None, runs=2))
+    >>> x = np.ones((2, 2))
+    >>> g(x).tolist(), o.variance(x).tolist()
+    ([[1.0, 4.0], [1.0, 4.0]], [0.0, 0.0])
+    >>> o.describe()
+    {'oracle': 'exact', 'batch_size': 0}
+    """
     return _Exact(problem)
 
 
@@ -226,7 +245,40 @@ class _Gaussian(_Additive):
 
 def gaussian(problem: Problem, sigma: float, batch_size: int | Schedule = 1) -> Oracle:
     r"""Additive Gaussian noise :math:`g(x) = \nabla f(x) + \sigma z/\sqrt b`,
-    :math:`z \sim \mathcal N(0, I_d)` (N1 with :math:`\sigma` **per coordinate**)."""
+    :math:`z \sim \mathcal N(0, I_d)` (N1 with :math:`\sigma` **per coordinate**).
+
+    Parameters
+    ----------
+    problem : Problem
+        The objective.
+    sigma : float
+        Standard deviation per coordinate of one sample, :math:`\sigma \ge 0`.
+    batch_size : int or Schedule
+        Samples per step, :math:`b \ge 1` (a schedule ``t -> int`` for growing batches).
+
+    Returns
+    -------
+    Oracle
+        Total variance :math:`d\sigma^2/b` at every ``x``.
+
+    Examples
+    --------
+    One sample per step, evaluated at two points: the noise is the same at both (what
+    SAM's ascent and descent gradients need):
+
+    >>> import numpy as np
+    >>> from convlab import oracles, problems
+    >>> p = problems.quadratic([1.0, 4.0])
+    >>> o = oracles.gaussian(p, sigma=0.5, batch_size=4)
+    >>> g = o.bind(o.sample(np.random.default_rng(0), runs=3))
+    >>> x = np.ones((3, 2))
+    >>> g(x).shape
+    (3, 2)
+    >>> bool(np.allclose(g(x) - p.grad(x), g(2 * x) - p.grad(2 * x)))
+    True
+    >>> o.variance(x).tolist()
+    [0.125, 0.125, 0.125]
+    """
     return _Gaussian(problem, sigma, batch_size)
 
 
@@ -248,7 +300,35 @@ class _Rademacher(_Additive):
 
 def rademacher(problem: Problem, sigma: float, batch_size: int | Schedule = 1) -> Oracle:
     r"""Bounded noise (N2): each sample adds :math:`\sigma s`, :math:`s \in \{\pm1\}^d`
-    uniform; a batch averages ``b`` samples (drawn exactly through a binomial count)."""
+    uniform; a batch averages ``b`` samples (drawn exactly through a binomial count).
+
+    Parameters
+    ----------
+    problem : Problem
+        The objective.
+    sigma : float
+        Amplitude :math:`\sigma \ge 0` per coordinate (also its standard deviation).
+    batch_size : int or Schedule
+        Samples per step.
+
+    Returns
+    -------
+    Oracle
+        Noise bounded by :math:`\sigma` per coordinate; total variance :math:`d\sigma^2/b`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convlab import oracles, problems
+    >>> p = problems.quadratic([1.0, 4.0])
+    >>> o = oracles.rademacher(p, sigma=1.0)
+    >>> x = np.ones((3, 2))
+    >>> g = o.bind(o.sample(np.random.default_rng(0), runs=3))
+    >>> np.abs(g(x) - p.grad(x)).tolist()
+    [[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]
+    >>> o.variance(x).tolist()
+    [2.0, 2.0, 2.0]
+    """
     return _Rademacher(problem, sigma, batch_size)
 
 
@@ -279,6 +359,35 @@ def two_point(problem: Problem, a: float, prob: float, batch_size: int | Schedul
     Per-coordinate variance :math:`a^2 p/(1-p)`. On :math:`f = \frac\mu2 x^2` with
     :math:`p \ne 1/2` this drives stochastic SAM to the floor
     :math:`\frac\mu2(2p-1)^2\rho^2`.
+
+    Parameters
+    ----------
+    problem : Problem
+        The objective.
+    a : float
+        The positive value :math:`a > 0`.
+    prob : float
+        Its probability :math:`p \in (0, 1)`.
+    batch_size : int or Schedule
+        Samples per step.
+
+    Returns
+    -------
+    Oracle
+        Total variance :math:`d\,a^2 p/((1-p)\,b)`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convlab import oracles, problems
+    >>> p = problems.quadratic([1.0, 4.0])
+    >>> o = oracles.two_point(p, a=1.0, prob=0.25)
+    >>> x = np.ones((10, 2))
+    >>> g = o.bind(o.sample(np.random.default_rng(0), runs=10))
+    >>> sorted(set(np.round(g(x) - p.grad(x), 6).ravel().tolist()))
+    [-0.333333, 1.0]
+    >>> round(float(o.variance(x)[0]), 6)
+    0.666667
     """
     return _TwoPoint(problem, a, prob, batch_size)
 
@@ -338,6 +447,39 @@ def minibatch(problem: Problem, batch_size: int | Schedule = 1, *, replace: bool
     \nabla f_i(x)`, ``B`` drawn per run without replacement (``replace=True``: i.i.d.).
 
     ``batch_size`` larger than ``problem.n`` without replacement raises ``ValueError``.
+
+    Parameters
+    ----------
+    problem : Problem
+        A finite sum (``problem.is_finite_sum``).
+    batch_size : int or Schedule
+        Components per step, :math:`b \ge 1`.
+    replace : bool
+        Draw the ``b`` indices with replacement.
+
+    Returns
+    -------
+    Oracle
+        Its samples are ``(runs, b)`` integer index arrays; ``variance`` is the exact
+        batch variance (with the finite-population factor without replacement).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convlab import oracles, problems
+    >>> p = problems.least_squares(n=12, dim=3, rng=3)
+    >>> o = oracles.minibatch(p, batch_size=4)
+    >>> s = o.sample(np.random.default_rng(0), runs=2)
+    >>> s.data.shape, all(len(set(row)) == 4 for row in s.data.tolist())
+    ((2, 4), True)
+
+    The full batch without replacement is the exact gradient:
+
+    >>> full = oracles.minibatch(p, batch_size=12)
+    >>> x = np.zeros((2, 3))
+    >>> g = full.bind(full.sample(np.random.default_rng(0), runs=2))
+    >>> bool(np.allclose(g(x), p.grad(x))), full.variance(x).tolist()
+    (True, [0.0, 0.0])
     """
     return _Minibatch(problem, batch_size, replace)
 
@@ -347,5 +489,18 @@ ORACLES = {"exact": exact, "gaussian": gaussian, "rademacher": rademacher,
 
 
 def get(name: str) -> Any:
-    """The oracle factory called ``name``."""
+    """The oracle factory called ``name``.
+
+    Returns
+    -------
+    callable
+        One of :func:`exact`, :func:`gaussian`, :func:`rademacher`, :func:`two_point`,
+        :func:`minibatch`.
+
+    Examples
+    --------
+    >>> from convlab import oracles
+    >>> oracles.get("gaussian") is oracles.gaussian
+    True
+    """
     return ORACLES[check_choice("oracle", name, ORACLES)]

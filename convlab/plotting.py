@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from . import rates
+
+
+@dataclass(frozen=True)
+class Plot:
+    """How a claim's figure is drawn (kept out of the measurement).
+
+    Parameters
+    ----------
+    xlabel, ylabel : str
+        Axis labels.
+    groups : int
+        The points split into this many consecutive blocks of equal length (e.g. m-SAM
+        then n-SAM); block ``k`` is drawn at ``x * shift**k`` so that they do not overlap.
+    shift : float
+        Multiplicative x-offset between blocks.
+    """
+
+    xlabel: str = "s"
+    ylabel: str = "error"
+    groups: int = 1
+    shift: float = 1.0
+
+    def x(self, s: Any) -> Any:
+        """The plotted abscissae of the points ``s``."""
+        s = np.asarray(s, float)
+        if self.groups <= 1 or s.size % self.groups:
+            return s
+        return s * np.repeat(self.shift ** np.arange(self.groups), s.size // self.groups)
+
+
+def _spec(result: Any) -> Plot:
+    spec = getattr(result, "plot_spec", None)
+    return spec if isinstance(spec, Plot) else Plot()
 
 
 def _axes(ax: Any) -> Any:
@@ -66,12 +100,14 @@ def plot_claim(result: Any, ax: Any = None) -> Any:
     """The figure of a :class:`~convlab.claims.ClaimResult`; returns the Axes."""
     ax = _axes(ax)
     m = result.measurement
+    spec = _spec(result)
     if m.kind == "slope":
-        rate(ax, m.s, m.errors, result.fit, result.predicted, log_power=m.log_power)
+        rate(ax, m.s, m.errors, result.fit, result.predicted,
+             log_power=getattr(result, "log_power", 0.0))
     elif m.kind in ("value", "bound"):
         vals = np.atleast_2d(np.asarray(m.values, float))
         mean, lo, hi = (np.atleast_1d(a) for a in rates.mean_ci(vals, axis=-1))
-        x = np.asarray(m.s, float) if m.s is not None and len(m.s) == len(mean) else \
+        x = spec.x(m.s) if m.s is not None and len(m.s) == len(mean) else \
             np.arange(len(mean), dtype=float)
         yerr = np.vstack([mean - lo, hi - mean])
         ax.errorbar(x, mean, yerr=yerr, fmt="o", ms=4, capsize=3, label="measured (mean, 95% CI)")
@@ -90,8 +126,8 @@ def plot_claim(result: Any, ax: Any = None) -> Any:
                 np.ptp(np.log10(x)) > 1:
             ax.set_xscale("log")
     tidy_log_ticks(ax)
-    ax.set_xlabel(m.xlabel)
-    ax.set_ylabel(m.ylabel)
+    ax.set_xlabel(spec.xlabel)
+    ax.set_ylabel(spec.ylabel)
     status = "PASS" if result.passed else "FAIL"
     ax.set_title(f"{result.key}\n{status}: {result.verdict.value}", fontsize=9)
     ax.legend(fontsize=7, loc="best")
@@ -168,17 +204,18 @@ def plotted_points(result: Any) -> Any:
     import pandas as pd
 
     m = result.measurement
+    spec = _spec(result)
     if m.kind == "slope":
         y = np.asarray(m.errors, float).reshape(len(m.s), -1)
         x = np.asarray(m.s, float)
     else:
         y = np.atleast_2d(np.asarray(m.values, float))
-        x = np.asarray(m.s, float) if m.s is not None and len(m.s) == len(y) else \
+        x = spec.x(m.s) if m.s is not None and len(m.s) == len(y) else \
             np.arange(len(y), dtype=float)
     mean, lo, hi = (np.atleast_1d(a) for a in rates.mean_ci(y, axis=-1))
-    frame = pd.DataFrame({"claim": result.key, "x": x, "x_label": m.xlabel, "mean": mean,
+    frame = pd.DataFrame({"claim": result.key, "x": x, "x_label": spec.xlabel, "mean": mean,
                           "ci_low": lo, "ci_high": hi,
-                          "runs": np.isfinite(y).sum(axis=1), "y_label": m.ylabel})
+                          "runs": np.isfinite(y).sum(axis=1), "y_label": spec.ylabel})
     if m.kind == "bound":
         frame["bound"] = np.asarray(m.bound, float).reshape(-1)
     return frame.assign(predicted=result.predicted, measured=result.measured,

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .claims import ClaimResult, select
+from .claims import ClaimResult, load_file, select
 from .claims.base import SIZES
 
 COLUMNS = ["key", "paper", "predicted", "measured", "ci", "tol", "verdict", "seconds"]
@@ -162,7 +162,10 @@ def _fingerprint(claim: Any, size: str, rng: Any) -> dict[str, Any]:
     from ._provenance import provenance
 
     prov = provenance()
+    src = Path(getattr(claim, "source", "") or "")
+    source = _sha256(src) if src.suffix == ".py" and src.is_file() else str(src)
     return {"key": claim.key, "size": size, "seed": rng, "sizes": repr(claim.sizes.get(size)),
+            "source": source,
             "predicted": claim.predicted, "tol": claim.tol, "side": claim.side,
             "convlab_version": prov["convlab_version"], "git_revision": prov["git_revision"]}
 
@@ -238,9 +241,21 @@ def _serial(claims: Sequence[Any], size: str, rng: Any, start: Callable[[Any], N
         yield i, claim.check(size=size, rng=rng)
 
 
+def check_seed(rng: Any) -> None:
+    """Refuse a seed NumPy would refuse mid-run: a negative or non-integer number.
+
+    ``None`` (fresh entropy) and a :class:`numpy.random.Generator` pass.
+    """
+    if rng is None or isinstance(rng, np.random.Generator):
+        return
+    if isinstance(rng, bool) or not isinstance(rng, int | np.integer) or rng < 0:
+        raise ValueError(f"seed={rng!r} must be a non-negative integer")
+
+
 def verify(keys: Sequence[str] | None = None, size: str = "small", rng: Any = 0,
            out: str | Path | None = None, *, figures: bool = True, echo: bool = False,
-           force: bool = False, scheduler: str | None = None, jobs: int = 1) -> Report:
+           force: bool = False, scheduler: str | None = None, jobs: int = 1,
+           claim_files: Sequence[str | Path] = ()) -> Report:
     """Run the claims ``keys`` (prefixes allowed; all if None) at ``size``.
 
     Parameters
@@ -274,6 +289,9 @@ def verify(keys: Sequence[str] | None = None, size: str = "small", rng: Any = 0,
         Without ``scheduler``: 1 (default) runs the claims in this process; N > 1 starts
         a local Dask cluster of N single-threaded worker processes. Needs the ``dask``
         extra.
+    claim_files : sequence of paths
+        Python files whose ``CLAIMS`` are added to the registry first
+        (:func:`convlab.claims.load_file`); their keys can then be selected.
 
     Returns
     -------
@@ -283,8 +301,11 @@ def verify(keys: Sequence[str] | None = None, size: str = "small", rng: Any = 0,
     Raises
     ------
     ValueError
-        If ``size`` or a key is unknown, ``jobs < 1``, both ``scheduler`` and ``jobs > 1``
-        are given, or ``rng`` is not an integer with a cluster.
+        If ``size`` or a key is unknown, ``rng`` is a negative or non-integer seed,
+        ``jobs < 1``, both ``scheduler`` and ``jobs > 1`` are given, or ``rng`` is not an
+        integer with a cluster.
+    convlab.claims.ClaimLoadError
+        If a claim file fails to import or defines a key twice.
     ImportError
         If a cluster is asked for and dask.distributed is not installed.
     ConnectionError
@@ -302,8 +323,12 @@ def verify(keys: Sequence[str] | None = None, size: str = "small", rng: Any = 0,
 
     if size not in SIZES:
         raise ValueError(f"size={size!r} is not one of {SIZES}")
+    check_seed(rng)
     if scaleout.is_distributed(scheduler, jobs):       # validate before any work
         scaleout.check_seed(rng)
+    files = [str(Path(f).resolve()) for f in claim_files]
+    for f in files:
+        load_file(f)
     claims = select(list(keys) if keys else None)
     outdir = None if out is None else Path(out)
     n = len(claims)
@@ -331,7 +356,8 @@ def verify(keys: Sequence[str] | None = None, size: str = "small", rng: Any = 0,
             finished = _serial([claims[i] for i in todo], size, rng, start)
         else:
             say(f"running {len(todo)} claims on {scaleout.describe(client)}")
-            finished = scaleout.map_claims(client, [claims[i].key for i in todo], size, rng)
+            finished = scaleout.map_claims(client, [claims[i].key for i in todo], size, rng,
+                                           files)
         for j, r in finished:
             i = todo[j]
             results[i] = r

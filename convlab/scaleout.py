@@ -265,7 +265,8 @@ def environment() -> dict[str, Any]:
     return {**provenance(), "source_sha256": digest.hexdigest()}
 
 
-def check_claim(key: str, size: str, rng: int) -> tuple[Any, dict[str, Any]]:
+def check_claim(key: str, size: str, rng: int, claim_files: Sequence[str] = ()
+                ) -> tuple[Any, dict[str, Any]]:
     """Run one claim (the task a worker executes).
 
     Parameters
@@ -276,6 +277,9 @@ def check_claim(key: str, size: str, rng: int) -> tuple[Any, dict[str, Any]]:
         Scenario size.
     rng : int
         Seed of the scenario.
+    claim_files : sequence of str
+        Claim files (``--claims``) to load on the worker first (the same paths must
+        exist there).
 
     Returns
     -------
@@ -286,6 +290,8 @@ def check_claim(key: str, size: str, rng: int) -> tuple[Any, dict[str, Any]]:
     """
     from . import claims
 
+    for path in claim_files:
+        claims.load_file(path)
     return claims.get(key).check(size=size, rng=rng), environment()
 
 
@@ -312,8 +318,8 @@ def same_environment(worker: dict[str, Any], client: dict[str, Any], key: str) -
                            " install convlab at the same git revision on every worker")
 
 
-def map_claims(client: Any, keys: Sequence[str], size: str, rng: Any
-               ) -> Iterator[tuple[int, Any]]:
+def map_claims(client: Any, keys: Sequence[str], size: str, rng: Any,
+               claim_files: Sequence[str] = ()) -> Iterator[tuple[int, Any]]:
     """Submit one task per claim and yield the results as they finish.
 
     Parameters
@@ -326,6 +332,8 @@ def map_claims(client: Any, keys: Sequence[str], size: str, rng: Any
         Scenario size.
     rng : int
         Seed given to every claim, as in the serial run.
+    claim_files : sequence of str
+        Claim files each worker loads before it runs a claim.
 
     Yields
     ------
@@ -347,7 +355,8 @@ def map_claims(client: Any, keys: Sequence[str], size: str, rng: Any
     distributed = require_distributed()
     here = environment()
     run_id = uuid.uuid4().hex[:8]
-    futures = {client.submit(check_claim, key, size, seed, pure=False,
+    futures = {client.submit(check_claim, key, size, seed, tuple(map(str, claim_files)),
+                             pure=False,
                              key=f"convlab-{key}-{run_id}"): i for i, key in enumerate(keys)}
     try:
         for future in distributed.as_completed(futures, loop=client.loop):

@@ -8,7 +8,9 @@ an array of per-run values, so that a sweep over (say) ``eta0`` is one array ope
 
 Every schedule is a :class:`Schedule`: a callable with ``bounds`` (the smallest and
 largest value it takes over ``0 <= t < horizon`` when known), which GSAM uses to tie
-:math:`\rho_t` to the learning rate (THEORY.md §2.3).
+:math:`\rho_t` to the learning rate (THEORY.md §2.3). A schedule is one of the forms of
+:data:`convlab.optimizers.HyperLike`, what the optimizer factories accept for a
+hyperparameter.
 """
 
 from __future__ import annotations
@@ -58,6 +60,17 @@ class Schedule:
         Description used in traces and reports.
     bounds : tuple or None
         ``(lowest, highest)`` value taken; used by :func:`tied`.
+    integer : bool
+        Whether the values are Python ints (batch sizes).
+
+    Examples
+    --------
+    >>> from convlab.schedules import Schedule
+    >>> s = Schedule(lambda t: 0.1 * 0.9**t, "0.1*0.9^t", bounds=(0.0, 0.1))
+    >>> round(s(2), 6)
+    0.081
+    >>> s
+    0.1*0.9^t
     """
 
     fn: Callable[[int], Any]
@@ -73,7 +86,23 @@ class Schedule:
 
 
 def as_schedule(value: Any, name: str = "value") -> Schedule:
-    """Wrap a float, a (runs,) array or a callable as a :class:`Schedule`."""
+    """Wrap a float, a (runs,) array or a callable as a :class:`Schedule`.
+
+    Returns
+    -------
+    Schedule
+        ``value`` itself if it is one; a callable keeps its ``__name__`` and has no
+        bounds; anything else becomes :func:`constant`.
+
+    Examples
+    --------
+    >>> from convlab import schedules
+    >>> schedules.as_schedule(0.1)(5)
+    0.1
+    >>> s = schedules.as_schedule(lambda t: 1.0 / (t + 1))
+    >>> s(3), s.bounds
+    (0.25, None)
+    """
     if isinstance(value, Schedule):
         return value
     if callable(value):
@@ -82,14 +111,53 @@ def as_schedule(value: Any, name: str = "value") -> Schedule:
 
 
 def constant(value: Any, *, name: str = "value") -> Schedule:
-    """:math:`v_t = v`."""
+    r""":math:`v_t = v`.
+
+    Parameters
+    ----------
+    value : float or (runs,) array
+        The value :math:`v \ge 0` (per run for an array).
+    name : str
+        Name used in error messages.
+
+    Returns
+    -------
+    Schedule
+        With ``bounds = (value, value)``.
+
+    Examples
+    --------
+    >>> from convlab import schedules
+    >>> s = schedules.constant(0.1)
+    >>> s(0), s(10**6), s.bounds
+    (0.1, 0.1, (0.1, 0.1))
+    >>> schedules.constant([0.1, 0.2])(3).tolist()
+    [0.1, 0.2]
+    """
     v = _param(name, value)
     return Schedule(lambda t: v, f"{_fmt(v)}", (v, v))
 
 
 def inverse_power(value: Any, power: float = 0.5, offset: float = 1.0) -> Schedule:
     r""":math:`v_t = v_0 / (t + t_0)^p` (``offset`` is :math:`t_0`; ``power=0.5`` gives
-    :math:`\eta_0/\sqrt{t+1}`, ``power=1`` the :math:`1/(\mu(t+t_0))` steps of SGD theory)."""
+    :math:`\eta_0/\sqrt{t+1}`, ``power=1`` the :math:`1/(\mu(t+t_0))` steps of SGD theory).
+
+    Returns
+    -------
+    Schedule
+        Decreasing, with ``bounds = (0, value / offset**power)``.
+
+    Examples
+    --------
+    >>> from convlab import schedules
+    >>> s = schedules.inverse_power(1.0, 0.5)
+    >>> s
+    1/(t+1)^0.5
+    >>> [round(s(t), 6) for t in (0, 3, 99)]
+    [1.0, 0.5, 0.1]
+    >>> schedules.inverse_power([1.0, 2.0], power=1.0)(1).tolist()
+    [0.5, 1.0]
+    """
     v = _param("value", value)
     p = check_scalar("power", power)
     t0 = check_scalar("offset", offset, strict=True)
@@ -98,7 +166,22 @@ def inverse_power(value: Any, power: float = 0.5, offset: float = 1.0) -> Schedu
 
 def cosine(v_max: Any, v_min: Any = 0.0, horizon: int = 1) -> Schedule:
     r"""Cosine annealing :math:`v_t = v_{\min} + \tfrac12(v_{\max}-v_{\min})(1+\cos(\pi t/T))`
-    for :math:`t \le T`, then :math:`v_{\min}` (THEORY.md §2.4)."""
+    for :math:`t \le T`, then :math:`v_{\min}` (THEORY.md §2.4).
+
+    Returns
+    -------
+    Schedule
+        With ``bounds = (v_min, v_max)``.
+
+    Examples
+    --------
+    >>> from convlab import schedules
+    >>> s = schedules.cosine(1.0, 0.0, horizon=10)
+    >>> [round(s(t), 6) for t in (0, 5, 10, 20)]
+    [1.0, 0.5, 0.0, 0.0]
+    >>> s.bounds
+    (0.0, 1.0)
+    """
     hi, lo = _param("v_max", v_max), _param("v_min", v_min)
     T = check_scalar("horizon", horizon, low=0, strict=True, integer=True)
 
@@ -110,7 +193,22 @@ def cosine(v_max: Any, v_min: Any = 0.0, horizon: int = 1) -> Schedule:
 
 def linear(v_max: Any, v_min: Any = 0.0, horizon: int = 1) -> Schedule:
     r"""Linear decay :math:`v_t = v_{\max} - (v_{\max}-v_{\min})\,t/T` for :math:`t \le T`,
-    then :math:`v_{\min}` (THEORY.md §2.4)."""
+    then :math:`v_{\min}` (THEORY.md §2.4).
+
+    Returns
+    -------
+    Schedule
+        With ``bounds = (v_min, v_max)``; exactly ``v_min`` from ``t = horizon`` on.
+
+    Examples
+    --------
+    >>> from convlab import schedules
+    >>> s = schedules.linear(1.0, 0.0, horizon=10)
+    >>> s
+    linear(1->0, T=10)
+    >>> [round(s(t), 6) for t in (0, 5)], s(10), s(20)
+    ([1.0, 0.5], 0.0, 0.0)
+    """
     hi, lo = _param("v_max", v_max), _param("v_min", v_min)
     T = check_scalar("horizon", horizon, low=0, strict=True, integer=True)
     def fn(t: int) -> Any:
@@ -122,7 +220,27 @@ def linear(v_max: Any, v_min: Any = 0.0, horizon: int = 1) -> Schedule:
 
 
 def step(value: Any, factor: float = 0.1, every: int = 1000) -> Schedule:
-    r"""Piecewise constant :math:`v_t = v_0\,\gamma^{\lfloor t/K\rfloor}`."""
+    r"""Piecewise constant :math:`v_t = v_0\,\gamma^{\lfloor t/K\rfloor}`.
+
+    Parameters
+    ----------
+    value : float or (runs,) array
+        :math:`v_0`.
+    factor : float
+        :math:`\gamma > 0`, applied every ``every`` steps (:math:`K`).
+
+    Returns
+    -------
+    Schedule
+        Decreasing for ``factor <= 1`` (``bounds = (0, value)``), else increasing.
+
+    Examples
+    --------
+    >>> from convlab import schedules
+    >>> s = schedules.step(1.0, factor=0.5, every=10)
+    >>> [s(t) for t in (0, 9, 10, 25)]
+    [1.0, 1.0, 0.5, 0.25]
+    """
     v = _param("value", value)
     g = check_scalar("factor", factor, strict=True)
     K = check_scalar("every", every, low=0, strict=True, integer=True)
@@ -136,6 +254,21 @@ def geometric_batch(b0: int, factor: int = 2, every: int = 1000, b_max: int | No
 
     Harada & Iiduka's code uses ``b0=16, factor=2`` and five equal stages
     (THEORY.md §2.4). Returns Python ints.
+
+    Returns
+    -------
+    Schedule
+        ``integer=True``, ``bounds = (b0, b_max)``; pass it as an oracle's ``batch_size``.
+
+    Examples
+    --------
+    >>> from convlab import oracles, problems, schedules
+    >>> b = schedules.geometric_batch(16, factor=2, every=100, b_max=64)
+    >>> [b(t) for t in (0, 100, 250, 1000)]
+    [16, 32, 64, 64]
+    >>> o = oracles.minibatch(problems.least_squares(n=100, dim=2, rng=0), b)
+    >>> o.batch_size(0), o.batch_size(150)
+    (16, 32)
     """
     b0 = check_scalar("b0", b0, low=1, integer=True)
     d = check_scalar("factor", factor, low=1, integer=True)
@@ -163,6 +296,19 @@ def tied(lr: Any, rho_max: float, rho_min: float | None = None,
     ``lr_max`` / ``lr_min`` default to the bounds of ``lr``. If ``lr_max == lr_min``
     (a constant learning rate), :math:`\rho_t = \rho_{\max}` and ``rho_min`` must equal it
     or be ``None`` (the reference scheduler makes the same requirement).
+
+    Returns
+    -------
+    Schedule
+        With ``bounds = (rho_min, rho_max)``.
+
+    Examples
+    --------
+    >>> from convlab import schedules
+    >>> lr = schedules.linear(0.1, 0.0, horizon=100)
+    >>> rho = schedules.tied(lr, rho_max=0.05, rho_min=0.01)
+    >>> [round(rho(t), 6) for t in (0, 50, 100)]
+    [0.05, 0.03, 0.01]
     """
     lr = as_schedule(lr, "lr")
     r_hi = check_scalar("rho_max", rho_max)

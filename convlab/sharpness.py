@@ -258,10 +258,29 @@ def hessian_trace(
     Returns
     -------
     ndarray, shape (runs,)
+        :math:`\mathrm{Tr}\,\nabla^2 f(x)` of each run (an unbiased estimate with
+        ``"hutchinson"``).
 
     See Also
     --------
     hutchinson_trace : also returns the standard error of the estimate.
+
+    Examples
+    --------
+    On :math:`(xy-1)^2` the trace is :math:`2(x^2+y^2)` on the minimisers and 0 at the
+    saddle :math:`(0, 0)`; on a rotated quadratic it is the sum of the eigenvalues:
+
+    >>> import numpy as np
+    >>> from convlab import problems, sharpness
+    >>> x = np.array([[1.0, 1.0], [0.0, 0.0]])
+    >>> sharpness.hessian_trace(problems.xy_minus_one(), x).tolist()
+    [4.0, 0.0]
+    >>> q = problems.quadratic([1.0, 4.0], rotate=0)
+    >>> sharpness.hessian_trace(q, x).round(6).tolist()
+    [5.0, 5.0]
+    >>> est = sharpness.hessian_trace(q, x, "hutchinson", n_samples=200, rng=0)
+    >>> est.shape, bool(np.all(np.abs(est - 5.0) < 0.5))
+    ((2,), True)
     """
     method = check_choice("method", method, TRACE_METHODS)
     xa = _check_x(p, x)
@@ -343,6 +362,24 @@ def lambda_max(
     Returns
     -------
     ndarray, shape (runs,)
+        :math:`\lambda_{\max}` of each run's Hessian.
+
+    Examples
+    --------
+    On :math:`(xy-1)^2` the Hessian at :math:`(1, 1)` has eigenvalues 0 and 4, at the saddle
+    :math:`(0, 0)` :math:`\pm 2`; the shifted power iteration finds the algebraic maximum
+    :math:`+2` there, not the largest magnitude:
+
+    >>> import numpy as np
+    >>> from convlab import problems, sharpness
+    >>> p = problems.xy_minus_one()
+    >>> x = np.array([[1.0, 1.0], [0.0, 0.0]])
+    >>> sharpness.lambda_max(p, x).round(6).tolist()
+    [4.0, 2.0]
+    >>> sharpness.lambda_max(p, x, "power", rng=0).round(6).tolist()
+    [4.0, 2.0]
+    >>> bool(np.allclose(sharpness.lambda_min(p, x), [0.0, -2.0]))
+    True
     """
     return _extreme_eig(p, x, method, +1.0, rng=rng, maxiter=maxiter, tol=tol)
 

@@ -241,6 +241,18 @@ class PerRunStreams:
     >>> part = PerRunStreams(7).subset(slice(5, 12)).standard_normal((7, 3))
     >>> bool(np.array_equal(whole[5:], part))
     True
+
+    Through :func:`convlab.run`: rows 2 to 5 of a 6-run batch, run on their own, follow
+    the same sample paths:
+
+    >>> from convlab import optimizers, oracles, problems, run
+    >>> p = problems.quadratic([1.0, 4.0])
+    >>> o, opt = oracles.gaussian(p, sigma=0.1), optimizers.sam(0.05, 0.05)
+    >>> full = run(p, opt, [1.0, 1.0], 20, oracle=o, rng=PerRunStreams(1), runs=6)
+    >>> chunk = run(p, opt, [1.0, 1.0], 20, oracle=o, rng=PerRunStreams(1).subset(slice(2, 6)),
+    ...             runs=4)
+    >>> bool(np.array_equal(full.x[2:], chunk.x))
+    True
     """
 
     __slots__ = ("_cell", "_keys", "key", "run_ids", "seed")

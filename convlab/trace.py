@@ -32,6 +32,25 @@ class Trace:
         Step at which each run diverged, -1 if it did not.
     meta : dict
         Problem, optimizer, oracle, hyperparameters, seed, sizes, versions.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from convlab import Trace, optimizers, problems, run
+    >>> p = problems.quadratic([1.0, 4.0])
+    >>> trace = run(p, optimizers.sgd(0.1), [1.0, 1.0], 100, runs=3, record_at=[0, 10, 100])
+    >>> trace.runs, trace.final("f_gap").shape, trace["grad_sq"].shape
+    (3, (3,), (3, 3))
+    >>> trace.meta["optimizer"], trace.meta["hp_lr"], trace.meta["runs"]
+    ('sgd', 0.1, 3)
+    >>> frame = trace.to_frame()                 # one row per (record, run)
+    >>> len(frame), list(frame.columns[:4])
+    (9, ['t', 'run', 'diverged', 'f_gap'])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     back = Trace.load(trace.save(Path(tmp) / "sgd"))
+    >>> bool((back.x == trace.x).all()), back.meta["optimizer"]
+    (True, 'sgd')
     """
 
     t: np.ndarray

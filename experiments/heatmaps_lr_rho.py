@@ -2,7 +2,7 @@
 (in the style of seed 003's sensitivity figures), on (xy-1)^2 from (3, 0.1), whose
 minimisers xy = 1 have Tr H = 2(x^2+y^2) >= 4: where a run ends shows its flatness bias.
 
-Data: convlab.claims.illustrations.lr_rho_sweep (each optimizer is one vectorised run over
+Data: convlab.illustrations.lr_rho_sweep (each optimizer is one vectorised run over
 the whole grid). Writes figures/heatmaps_lr_rho.png and .csv (optimizer, lr, rho, f,
 trace_h, lambda_max, diverged). SA-SAM has no rho (rho_t = sqrt(eta_t)): its rows repeat.
 
@@ -18,8 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from convlab import plotting
-from convlab.claims import illustrations
+from convlab import illustrations, plotting
 
 OUT = Path(__file__).resolve().parents[1] / "figures"
 

@@ -1,7 +1,7 @@
 """SA-SAM's step eta_t and radius rho_t = sqrt(eta_t) over time, its floor, and its flatness
 against SGD and SAM on (xy-1)^2 (Naganuma et al., seed 003; claims naganuma_sasam.*).
 
-Data: convlab.claims.illustrations.sasam_steps. Writes figures/sasam_steps.png and
+Data: convlab.illustrations.sasam_steps. Writes figures/sasam_steps.png and
 figures/sasam_steps.csv (columns: problem, optimizer, t, eta, rho, f_gap, trace_h, L).
 
     python experiments/sasam_steps.py [--quick]
@@ -17,8 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from convlab import plotting
-from convlab.claims import illustrations
+from convlab import illustrations, plotting
 
 OUT = Path(__file__).resolve().parents[1] / "figures"
 

@@ -1,7 +1,7 @@
 """Trajectories of GD, SAM, USAM, GSAM and SA-SAM on 2-D functions: (xy-1)^2 (Si & Yun's
 Figure 1 function), Rosenbrock, and the cosine trap (SAM stalls at a non-stationary point).
 
-Data: convlab.claims.illustrations.trajectories. Writes figures/trajectories_2d.png and
+Data: convlab.illustrations.trajectories. Writes figures/trajectories_2d.png and
 figures/trajectories_2d.csv (columns: function, optimizer, t, x, y, f, grad_norm).
 
     python experiments/trajectories_2d.py [--quick]
@@ -17,8 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from convlab import plotting
-from convlab.claims import illustrations
+from convlab import illustrations, plotting
 
 OUT = Path(__file__).resolve().parents[1] / "figures"
 

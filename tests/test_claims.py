@@ -45,6 +45,7 @@ def test_a_shifted_prediction_fails(monkeypatch):
     """The verdict machinery can fail: the textbook 1/T claim against a -2 prediction."""
     from dataclasses import replace
 
-    c = replace(claims.get("textbook.sgd.one_over_t"), predicted=-2.0)
+    c = claims.get("textbook.sgd.one_over_t")
+    c = replace(c, expect=replace(c.expect, predicted=-2.0))
     r = c.check(size="small", rng=0)
     assert not r.passed and r.verdict is Verdict.ABOVE

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from convlab import problems, sharpness
-from convlab.claims import illustrations
+from convlab import illustrations, problems, sharpness
 
 
 def test_trajectories_start_at_x0_and_gd_converges_on_xy():

@@ -22,7 +22,7 @@ import pytest
 
 import convlab
 from convlab import optimizers, problems
-from convlab.claims import Claim, Measurement
+from convlab.claims import Bound, Claim, Measurement, Ratio, Slope
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "tour.ipynb"
 
@@ -64,10 +64,11 @@ def _toy_claim(kind: str) -> Claim:
         m = Measurement("value", s=s, values=noise)
     else:
         m = Measurement("bound", s=s, values=noise, bound=np.full(4, 2.0))
-    predicted = -1.0 if kind == "slope" else 1.0
-    return Claim(key=f"toy.{kind}", paper="toy", theorem="", statement="", experiment="",
-                 theory="", predicted=predicted, tol=0.1, tol_reason="",
-                 scenario=lambda size, rng: m, sizes={"small": {}, "full": {}})
+    expect = {"slope": Slope(-1.0, tol=0.1), "value": Ratio(1.0, tol=0.1),
+              "bound": Bound(tol=0.1)}[kind]
+    return Claim(key=f"toy.{kind}", paper="toy", theorem="", statement="", theory="",
+                 expect=expect, scenario=lambda sp, rng, algorithm: m,
+                 algorithm=optimizers.sgd, sizes={"small": {}, "full": {}})
 
 
 @pytest.mark.parametrize("kind", ["slope", "value", "bound"])

@@ -275,6 +275,105 @@ def test_verdict_rejects_bad_arguments():
         verdict((-1.0, (-1.1, -0.9)), -1.0)  # type: ignore[arg-type]
 
 
+# --------------------------------------------------------------------------------------
+# One result interface: estimate / ci
+# --------------------------------------------------------------------------------------
+
+
+def _fits_with_old_names():
+    """(fit, old estimate name, old CI name) for a real fit of every result class."""
+    t = np.arange(12.0)
+    z = np.random.default_rng(3).standard_normal((12, 16))
+    geo_errors = (2.0 * 0.8**t)[:, None] * np.exp(0.1 * z)
+    floor_errors = (0.01 + 3.0 * S**-0.8)[:, None] * np.exp(0.05 * z)
+    return [
+        (fit_power_law(S, power_data(-1.0, runs=16), n_boot=200), "exponent", "ci"),
+        (fit_geometric(t, geo_errors, n_boot=200), "log_slope", "log_slope_ci"),
+        (fit_power_law_floor(S, floor_errors, n_boot=50), "exponent", "exponent_ci"),
+        (GeometricFit(0.9, (0.89, 0.91), math.log(0.9), (-0.11, -0.10), 0.95),
+         "log_slope", "log_slope_ci"),
+        (FloorFit(0.1, (0.09, 0.11), 1.0, -2.0, (-2.1, -1.9), 0.95), "exponent", "exponent_ci"),
+    ]
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_every_fit_exposes_estimate_and_ci_equal_to_its_old_names(index):
+    fit, est_name, ci_name = _fits_with_old_names()[index]
+    assert isinstance(fit.estimate, float) and math.isfinite(fit.estimate)
+    assert fit.estimate == getattr(fit, est_name)
+    assert isinstance(fit.ci, tuple) and len(fit.ci) == 2
+    assert fit.ci == getattr(fit, ci_name)
+    assert fit.ci[0] <= fit.estimate <= fit.ci[1]
+    assert fit.ci_width == fit.ci[1] - fit.ci[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):  # read-only like the fields
+        fit.estimate = 0.0  # type: ignore[misc]
+
+
+def test_floor_fit_ci_is_the_exponent_ci_not_the_floor_ci():
+    floor = FloorFit(0.1, (0.09, 0.11), 1.0, -2.0, (-2.1, -1.9), 0.95)
+    assert floor.ci == (-2.1, -1.9) and floor.floor_ci == (0.09, 0.11)
+    assert floor.estimate == -2.0
+    assert floor.ci_width == pytest.approx(0.2)
+
+
+def test_geometric_fit_ci_is_the_log_slope_ci_not_the_rate_ci():
+    geo = GeometricFit(0.9, (0.89, 0.91), math.log(0.9), (-0.11, -0.10), 0.95)
+    assert geo.ci == (-0.11, -0.10) and geo.rate_ci == (0.89, 0.91)
+    assert geo.estimate == math.log(0.9)
+
+
+@dataclasses.dataclass(frozen=True)
+class _AnyFit:
+    estimate: float
+    ci: tuple[float, float]
+
+
+@dataclasses.dataclass(frozen=True)
+class _OnlyCI:
+    ci: tuple[float, float]
+
+
+@dataclasses.dataclass(frozen=True)
+class _OnlyEstimate:
+    estimate: float
+
+
+def test_verdict_accepts_any_object_with_estimate_and_ci():
+    assert verdict(_AnyFit(-1.0, (-1.05, -0.95)), -1.0) is Verdict.MATCHES
+    assert verdict(_AnyFit(-2.0, (-2.05, -1.95)), -1.0) is Verdict.BELOW
+    assert verdict(_AnyFit(0.0, (-0.05, 0.05)), -1.0) is Verdict.ABOVE
+    assert verdict(_AnyFit(-1.0, (-2.0, 0.0)), -1.0) is Verdict.INCONCLUSIVE  # too wide
+    assert verdict(_AnyFit(-1.0, (math.nan, math.nan)), -1.0) is Verdict.INCONCLUSIVE
+    # the verdict of a real fit is that of any object with the same estimate and ci
+    for fit, _, _ in _fits_with_old_names():
+        for predicted in (fit.estimate, fit.estimate - 1.0, fit.estimate + 1.0):
+            for side in ("two-sided", "upper", "lower"):
+                assert verdict(fit, predicted, side=side) is verdict(
+                    _AnyFit(fit.estimate, fit.ci), predicted, side=side
+                )
+
+
+@pytest.mark.parametrize(
+    "obj, missing",
+    [
+        (_OnlyCI((-1.1, -0.9)), "'estimate'"),
+        (_OnlyEstimate(-1.0), "'ci'"),
+        ((-1.0, (-1.1, -0.9)), "'estimate' or 'ci'"),
+    ],
+)
+def test_verdict_rejects_objects_without_estimate_or_ci(obj, missing):
+    with pytest.raises(TypeError, match=type(obj).__name__) as info:
+        verdict(obj, -1.0)  # type: ignore[arg-type]
+    assert missing in str(info.value)
+
+
+def test_public_names_are_importable_from_the_package():
+    for name in rates.__all__:
+        assert getattr(rates, name) is not None
+    assert rates.fit_power_law is rates.power.fit_power_law
+    assert rates.Verdict is rates._common.Verdict
+
+
 def test_verdict_value():
     ci = (0.95, 1.15)
     assert verdict_value(1.05, ci, 1.0, rtol=0.1) is Verdict.MATCHES

@@ -38,7 +38,7 @@ def assert_same_results(a: report.Report, b: report.Report) -> None:
         del rx["seconds"], ry["seconds"]
         np.testing.assert_equal(rx, ry)
         pd.testing.assert_frame_equal(x.frame, y.frame, check_exact=True)
-        for name in ("kind", "s", "errors", "values", "bound", "log_power", "notes", "extra"):
+        for name in ("kind", "s", "errors", "values", "bound", "notes", "extra"):
             np.testing.assert_equal(getattr(x.measurement, name),
                                     getattr(y.measurement, name), err_msg=f"{x.key}: {name}")
         np.testing.assert_equal(None if x.fit is None else vars(x.fit),

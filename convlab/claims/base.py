@@ -1,32 +1,40 @@
-"""A theorem as data: :class:`Claim`, its scenario, and the :class:`ClaimResult` of a check.
+"""A theorem as data: :class:`Claim`, its typed expectation, and the result of a check.
 
-A claim states what a paper proves (``statement``), what convlab expects to measure
-(``predicted`` with ``tol`` and ``side``), and how to measure it (``scenario``). The
-scenario runs the engine at a named size (``"small"`` for CI, ``"full"`` for figures) and
-returns a :class:`Measurement`; :meth:`Claim.check` turns it into a verdict.
+A claim states what a paper proves (``statement``, ``theorem``, ``theory``), what convlab
+expects to measure (``expect``: :class:`Slope`, :class:`Ratio`, :class:`Bound`, :class:`Order`,
+each with its tolerance and why), and how (``scenario``: a declarative
+:class:`~convlab.claims.spec.Sweep`, or a callable). The algorithm under test is a
+parameter: ``claim.check(size, rng, algorithm=factory)`` runs the same scenario with another
+optimizer factory of the signature of ``claim.algorithm``.
 
-Measurement kinds
------------------
-``"slope"``
-    ``s`` (n_points,) and ``errors`` (n_points, runs): the exponent of
-    :func:`convlab.rates.fit_power_law` (with ``log_power`` if set) is compared with
-    ``predicted`` (absolute tolerance ``tol`` on the exponent).
-``"value"``
-    ``values`` (runs,) or (n_points, runs): the mean over runs (bootstrap CI) of the
-    *ratio* measured / predicted, compared with 1 (relative tolerance ``tol``); use
-    ``predicted=1`` and put the theory value inside the ratio, or give ``predicted`` and
-    raw values. With several points the worst point decides.
-``"bound"``
-    ``values`` and ``bound`` of the same shape: the claim holds when
-    ``mean(values) <= bound * (1 + tol)`` at every point (one-sided upper bound).
+Examples
+--------
+>>> import numpy as np
+>>> from convlab import optimizers, problems
+>>> from convlab.claims import Claim, Measurement, Ratio
+>>> def scenario(sp, rng, algorithm):
+...     p = problems.quadratic([1.0, 4.0])
+...     opt = algorithm(lr=0.1)
+...     x = opt.step(opt.init(np.ones((sp["runs"], 2))), p.grad, 0).x
+...     return Measurement(values=x[:, 0] / 0.9)           # 1 - lr * 1 = 0.9
+>>> c = Claim(key="demo.gd.one_step", paper="demo", theorem="one GD step",
+...           statement="x1 = (1 - lr) x0 on the first axis", theory="(1 - lr) x0",
+...           expect=Ratio(1.0, tol=1e-12, why="exact arithmetic"),
+...           scenario=scenario, algorithm=optimizers.sgd,
+...           sizes={"small": {"runs": 3}, "full": {"runs": 10}})
+>>> c.check().verdict.value
+'matches'
+>>> c.check(algorithm=lambda lr: optimizers.sgd(lr=2 * lr)).verdict.value   # a wrong step
+'below'
 """
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -34,24 +42,116 @@ import pandas as pd
 from .. import rates
 from ..rates import Verdict
 
+__all__ = ["SIZES", "Bound", "Claim", "ClaimResult", "Expectation", "Measurement", "Order",
+           "Paper", "Ratio", "Slope", "size_params"]
+
 SIZES = ("small", "full")
+Side = Literal["two-sided", "upper", "lower"]
 
 
 @dataclass
 class Measurement:
-    """What a scenario measured. See the module docstring for the kinds."""
+    """What a scenario measured (see the module docstring for each expectation).
 
-    kind: str
+    ``kind`` is filled in from the claim's expectation when left empty.
+    """
+
+    kind: str = ""
     s: np.ndarray | None = None
     errors: np.ndarray | None = None
     values: np.ndarray | None = None
     bound: np.ndarray | None = None
     frame: pd.DataFrame | None = None
-    xlabel: str = "s"
-    ylabel: str = "error"
-    log_power: float = 0.0
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the numbers must show: ``predicted`` within ``tol`` (absolute on exponents,
+    relative on values), ``why`` that tolerance (a derivation or convergence study),
+    ``side`` (``"upper"`` for upper bounds: smaller is consistent) and ``max_width`` (a
+    wider CI is INCONCLUSIVE).
+    """
+
+    kind: ClassVar[str] = ""
+    predicted: float
+    tol: float
+    why: str = ""
+    side: Side = "two-sided"
+    max_width: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.side not in get_args(Side):
+            raise ValueError(f"side={self.side!r} is not one of {get_args(Side)}")
+        for name in ("predicted", "tol", "max_width"):
+            v = getattr(self, name)
+            if not isinstance(v, int | float) or not math.isfinite(v):
+                raise ValueError(f"{name}={v!r} must be a finite number")
+        if self.tol <= 0:
+            raise ValueError(f"tol={self.tol!r} must be positive")
+
+    def evaluate(self, m: Measurement) -> tuple[Any, float, tuple[float, float], Verdict]:
+        """Fit or summarise ``m``: ``(fit, measured, ci, verdict)``."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Slope(Expectation):
+    """An exponent: ``errors ~ s**predicted`` (times ``log(s)**log_power``)."""
+
+    kind: ClassVar[str] = "slope"
+    log_power: float = 0.0
+
+    def evaluate(self, m: Measurement) -> tuple[Any, float, tuple[float, float], Verdict]:
+        fit = rates.fit_power_law(m.s, m.errors, log_power=self.log_power)
+        v = rates.verdict(fit, self.predicted, tol=self.tol, max_width=self.max_width,
+                          side=self.side)
+        return fit, fit.exponent, fit.ci, v
+
+
+@dataclass(frozen=True)
+class Ratio(Expectation):
+    """A value (usually measured / theory, predicted 1) with a relative tolerance."""
+
+    kind: ClassVar[str] = "value"
+
+    def evaluate(self, m: Measurement) -> tuple[Any, float, tuple[float, float], Verdict]:
+        vals = np.atleast_2d(np.asarray(m.values, dtype=float))
+        mean, lo, hi = (np.atleast_1d(a) for a in rates.mean_ci(vals, axis=-1))
+        worst = int(np.nanargmax(np.abs(mean / self.predicted - 1.0)))
+        ci = (float(lo[worst]), float(hi[worst]))
+        v = rates.verdict_value(float(mean[worst]), ci, self.predicted, rtol=self.tol,
+                                max_rel_width=self.max_width, side=self.side)
+        return None, float(mean[worst]), ci, v
+
+
+@dataclass(frozen=True)
+class Bound(Expectation):
+    """A one-sided bound: ``mean(values) <= bound (1 + tol)`` at every point."""
+
+    kind: ClassVar[str] = "bound"
+    predicted: float = 1.0
+    tol: float = 1e-12
+    side: Side = "upper"
+
+    def evaluate(self, m: Measurement) -> tuple[Any, float, tuple[float, float], Verdict]:
+        vals = np.atleast_2d(np.asarray(m.values, dtype=float))
+        bound = np.asarray(m.bound, dtype=float).reshape(vals.shape[0])
+        mean, lo, hi = (np.atleast_1d(a) for a in rates.mean_ci(vals, axis=-1))
+        ratio = mean / bound
+        worst = int(np.nanargmax(ratio))
+        r = float(ratio[worst])
+        ci = (float(lo[worst] / bound[worst]), float(hi[worst] / bound[worst]))
+        if not np.all(np.isfinite(ratio)):
+            return None, r, ci, Verdict.INCONCLUSIVE
+        return None, r, ci, Verdict.MATCHES if r <= 1.0 + self.tol else Verdict.ABOVE
+
+
+@dataclass(frozen=True)
+class Order(Bound):
+    """An ordering: the algorithm's quantity (``values``) is below a reference's
+    (``bound``) at every point, e.g. "SA-SAM ends flatter than SAM"."""
 
 
 @dataclass
@@ -72,6 +172,14 @@ class ClaimResult:
     fit: Any
     measurement: Measurement
     details: str = ""
+    log_power: float = 0.0
+    plot_spec: Any = None
+    algorithm: str = ""
+
+    @property
+    def estimate(self) -> float:
+        """The measured value the verdict judged (same name as on every fit)."""
+        return self.measured
 
     @property
     def frame(self) -> pd.DataFrame | None:
@@ -81,13 +189,10 @@ class ClaimResult:
     def row(self) -> dict[str, Any]:
         """One row of the verdict table."""
         lo, hi = self.ci
-        return {
-            "key": self.key, "paper": self.paper, "predicted": self.predicted,
-            "measured": self.measured, "ci_low": lo, "ci_high": hi, "tol": self.tol,
-            "side": self.side, "verdict": self.verdict.value,
-            "passed": self.passed, "seconds": round(self.seconds, 2), "size": self.size,
-            "details": self.details,
-        }
+        return {"key": self.key, "paper": self.paper, "predicted": self.predicted,
+                "measured": self.measured, "ci_low": lo, "ci_high": hi, "tol": self.tol,
+                "side": self.side, "verdict": self.verdict.value, "passed": self.passed,
+                "seconds": round(self.seconds, 2), "size": self.size, "details": self.details}
 
     def plot(self, ax: Any = None) -> Any:
         """The claim's figure on ``ax`` (created if None); returns the Axes."""
@@ -96,106 +201,117 @@ class ClaimResult:
         return plot_claim(self, ax=ax)
 
 
+def _name(fn: Any) -> str:
+    """``module.qualname`` of a factory (or its repr)."""
+    mod, qual = getattr(fn, "__module__", None), getattr(fn, "__qualname__", None)
+    return f"{mod}.{qual}" if mod and qual else repr(fn)
+
+
 @dataclass(frozen=True)
 class Claim:
     """One theorem (or one derived prediction) as a runnable check.
 
-    Attributes
-    ----------
-    key : str
-        ``"<paper>.<algorithm>.<quantity>"``.
-    paper : str
-        Short citation, e.g. ``"Si & Yun 2023"``.
-    theorem : str
-        Where in the paper (or THEORY.md section for derived predictions).
-    statement : str
-        The paper's claim in words (kept even when the numbers show something else).
-    experiment : str
-        THEORY.md §5 experiment id (E1..E15) or ``""``.
-    theory : str
-        The closed form / sympy expression the prediction comes from.
-    predicted : float
-        Expected exponent (``slope``) or ratio / value (``value``) or 1 (``bound``).
-    tol : float
-        Tolerance (absolute on exponents, relative on values).
-    tol_reason : str
-        Why this tolerance (convergence study in paper_notes.md).
-    scenario : callable
-        ``scenario(size, rng) -> Measurement``.
-    sizes : dict
-        Parameters of each size, shown in reports (``{"small": {...}, "full": {...}}``).
-    side : str
-        ``"two-sided"``, ``"upper"`` (upper-bound claims: faster is consistent) or
-        ``"lower"``.
-    max_width : float
-        Widest acceptable CI (exponent units, or relative for values) before the verdict
-        is INCONCLUSIVE.
-    finding : str
-        What the numbers show when it differs from the statement (paper_notes.md).
+    ``key`` is ``"<paper>.<algorithm>.<quantity>"``; ``paper`` a short citation;
+    ``theorem`` where in the paper (or THEORY.md); ``statement`` the paper's claim in words
+    (kept when the numbers differ, ``finding`` says what they show); ``theory`` the closed
+    form; ``expect`` the :class:`Expectation`; ``scenario`` a
+    :class:`~convlab.claims.spec.Sweep` or ``scenario(sp, rng, algorithm) -> Measurement``
+    (``sp`` the size's parameters); ``algorithm`` the optimizer factory under test, the only
+    way the scenario builds that optimizer; ``sizes`` the parameters of ``"small"`` (CI)
+    and ``"full"``; ``experiment`` the THEORY.md §5 id; ``plot`` a
+    :class:`convlab.plotting.Plot`; ``source`` where it was defined.
     """
 
     key: str
     paper: str
     theorem: str
     statement: str
-    experiment: str
     theory: str
-    predicted: float
-    tol: float
-    tol_reason: str
-    scenario: Callable[[str, Any], Measurement]
-    sizes: dict[str, dict[str, Any]]
-    side: str = "two-sided"
-    max_width: float = 0.5
+    expect: Expectation
+    scenario: Any
+    algorithm: Callable[..., Any]
+    sizes: Mapping[str, Mapping[str, Any]]
+    experiment: str = ""
     finding: str = ""
+    plot: Any = None
+    source: str = ""
 
-    def check(self, size: str = "small", rng: int | np.random.Generator | None = 0
-              ) -> ClaimResult:
-        """Run the scenario at ``size`` and compare with the prediction."""
+    def __post_init__(self) -> None:
+        if not isinstance(self.key, str) or self.key.count(".") < 1 or " " in self.key:
+            raise ValueError(f"claim key {self.key!r} must look like '<paper>.<what>'")
+        if not isinstance(self.expect, Expectation):
+            raise TypeError(f"{self.key}: expect={self.expect!r} is not a Slope, Ratio, "
+                            "Bound or Order")
+        if not callable(self.scenario):
+            raise TypeError(f"{self.key}: scenario={self.scenario!r} is not callable")
+        if not callable(self.algorithm):
+            raise TypeError(f"{self.key}: algorithm={self.algorithm!r} is not callable")
+        missing = [s for s in SIZES if s not in self.sizes]
+        if missing:
+            raise ValueError(f"{self.key}: sizes lacks {missing}")
+
+    # the expectation's fields, under the names reports and tests use
+    predicted = property(lambda self: self.expect.predicted)
+    tol = property(lambda self: self.expect.tol)
+    tol_reason = property(lambda self: self.expect.why)
+    side = property(lambda self: self.expect.side)
+    max_width = property(lambda self: self.expect.max_width)
+
+    @property
+    def algorithm_name(self) -> str:
+        """The algorithm under test, as ``module.name``."""
+        return _name(self.algorithm)
+
+    def check(self, size: str = "small", rng: int | np.random.Generator | None = 0,
+              algorithm: Callable[..., Any] | None = None) -> ClaimResult:
+        """Run the scenario at ``size`` and compare with the expectation.
+
+        ``algorithm``: an optimizer factory with the signature of ``self.algorithm`` to run
+        in its place (a wrong implementation, a variant); ``rng`` seeds every draw.
+        """
         if size not in SIZES:
             raise ValueError(f"size={size!r} is not one of {SIZES}")
+        if algorithm is not None and not callable(algorithm):
+            raise TypeError(f"algorithm={algorithm!r} is not an optimizer factory")
+        alg = self.algorithm if algorithm is None else algorithm
         t0 = time.perf_counter()
-        m = self.scenario(size, rng)
-        fit, measured, ci, v = self.evaluate(m)
-        seconds = time.perf_counter() - t0
+        m = self.scenario(dict(self.sizes[size]), rng, alg)
+        if not isinstance(m, Measurement):
+            raise TypeError(f"{self.key}: the scenario returned {type(m).__name__}, not a "
+                            "Measurement")
+        if not m.kind:
+            m.kind = self.expect.kind
+        fit, measured, ci, v = self.expect.evaluate(m)
         return ClaimResult(self.key, self.paper, v, v is Verdict.MATCHES, self.predicted,
-                           measured, ci, self.tol, self.side, size, seconds, fit, m,
-                           details=m.notes)
+                           measured, ci, self.tol, self.side, size,
+                           time.perf_counter() - t0, fit, m, details=m.notes,
+                           log_power=getattr(self.expect, "log_power", 0.0),
+                           plot_spec=self.plot, algorithm=_name(alg))
 
     def evaluate(self, m: Measurement) -> tuple[Any, float, tuple[float, float], Verdict]:
-        """Fit / summarise a measurement and give the verdict."""
-        if m.kind == "slope":
-            fit = rates.fit_power_law(m.s, m.errors, log_power=m.log_power)
-            v = rates.verdict(fit, self.predicted, tol=self.tol, max_width=self.max_width,
-                              side=self.side)
-            return fit, fit.exponent, fit.ci, v
-        if m.kind == "value":
-            vals = np.atleast_2d(np.asarray(m.values, dtype=float))
-            mean, lo, hi = rates.mean_ci(vals, axis=-1)
-            mean, lo, hi = np.atleast_1d(mean), np.atleast_1d(lo), np.atleast_1d(hi)
-            worst = int(np.nanargmax(np.abs(mean / self.predicted - 1.0)))
-            v = rates.verdict_value(float(mean[worst]), (float(lo[worst]), float(hi[worst])),
-                                    self.predicted, rtol=self.tol,
-                                    max_rel_width=self.max_width, side=self.side)
-            return None, float(mean[worst]), (float(lo[worst]), float(hi[worst])), v
-        if m.kind == "bound":
-            vals = np.atleast_2d(np.asarray(m.values, dtype=float))
-            bound = np.asarray(m.bound, dtype=float).reshape(vals.shape[0])
-            mean, lo, hi = (np.atleast_1d(a) for a in rates.mean_ci(vals, axis=-1))
-            ratio = mean / bound
-            worst = int(np.nanargmax(ratio))
-            r = float(ratio[worst])
-            ci = (float(lo[worst] / bound[worst]), float(hi[worst] / bound[worst]))
-            if not np.all(np.isfinite(ratio)):
-                v = Verdict.INCONCLUSIVE
-            else:
-                v = Verdict.MATCHES if r <= 1.0 + self.tol else Verdict.ABOVE
-            return None, r, ci, v
-        raise ValueError(f"unknown measurement kind {m.kind!r}")
+        """Fit / summarise a measurement and give the verdict (``self.expect.evaluate``)."""
+        return self.expect.evaluate(m)
 
 
-def size_params(sizes: dict[str, dict[str, Any]], size: str) -> dict[str, Any]:
+class Paper:
+    """A paper's metadata, held once: ``paper.claim(name, ...)`` prefixes the key with
+    ``key`` and fills ``paper`` and any default field (theorem, statement, algorithm...).
+
+    >>> from convlab import optimizers
+    >>> Paper("textbook", "Bottou 2018", algorithm=optimizers.sgd).defaults["algorithm"].__name__
+    'sgd'
+    """
+
+    def __init__(self, key: str, cite: str, **defaults: Any) -> None:
+        self.key, self.cite, self.defaults = key, cite, defaults
+
+    def claim(self, name: str, **fields: Any) -> Claim:
+        """A :class:`Claim` with key ``f"{self.key}.{name}"``."""
+        return Claim(key=f"{self.key}.{name}", paper=self.cite, **{**self.defaults, **fields})
+
+
+def size_params(sizes: Mapping[str, Mapping[str, Any]], size: str) -> dict[str, Any]:
     """The parameters of ``size`` (raises a clear error for an unknown size)."""
     if size not in sizes:
         raise ValueError(f"size={size!r} is not one of {sorted(sizes)}")
-    return sizes[size]
+    return dict(sizes[size])

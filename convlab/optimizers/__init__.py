@@ -1,7 +1,8 @@
 """SAM-family optimizers as pure ``(init, step)`` pairs on arrays of shape (runs, dim).
 
 ``REGISTRY`` maps a name to a factory with sensible defaults; the tests run every
-property over it.
+property over it. Every factory takes its hyperparameters as :data:`HyperLike`: a float, a
+schedule ``t -> value`` or a per-run array of shape ``(runs,)``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .adasam import AdaSAMState, adasam
-from .base import GradFn, Hyper, Optimizer, normalize, row_norm, row_norms
+from .base import GradFn, Hyper, HyperLike, Optimizer, normalize, row_norm, row_norms
 from .gsam import GSAMState, gsam, gsam_direction
 from .sam import SAMState, sam, usam
 from .sasam import AdaptiveState, adaptive_step_size, adgd, sasam, sasgd
@@ -23,6 +24,7 @@ __all__ = [
     "GSAMState",
     "GradFn",
     "Hyper",
+    "HyperLike",
     "Optimizer",
     "SAMState",
     "SGDState",
@@ -60,7 +62,20 @@ REGISTRY: dict[str, Callable[..., Optimizer]] = {
 
 
 def get(name: str) -> Optimizer:
-    """Build the registered optimizer ``name`` with its defaults."""
+    """Build the registered optimizer ``name`` with its defaults.
+
+    Returns
+    -------
+    Optimizer
+        A fresh optimizer from :data:`REGISTRY`.
+
+    Examples
+    --------
+    >>> from convlab import optimizers
+    >>> opt = optimizers.get("sam")
+    >>> opt.name, opt.grads_per_step, opt.hyper["rho"]
+    ('sam', 2, 0.05)
+    """
     if name not in REGISTRY:
         raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(sorted(REGISTRY))}")
     return REGISTRY[name]()

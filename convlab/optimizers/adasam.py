@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .._validation import check_choice, check_scalar
 from ..problems.base import Array
-from .base import GradFn, Hyper, Optimizer, check_x0
+from .base import GradFn, Hyper, HyperLike, Optimizer, check_x0
 from .sam import ASCENTS, ascent_gradient, perturbed_gradient
 from .sgd import AMSGradState, _check_betas, amsgrad_update
 
 AdaSAMState = AMSGradState
 
 
-def adasam(lr: Any, rho: Any, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
-           ascent: str = "same") -> Optimizer:
+def adasam(lr: HyperLike, rho: HyperLike, beta1: float = 0.9, beta2: float = 0.999,
+           eps: float = 1e-8, ascent: str = "same") -> Optimizer:
     r"""AdaSAM (Sun et al., 2023; THEORY.md §2.6; paper_notes.md "AdaSAM").
 
     .. math::
@@ -36,16 +34,39 @@ def adasam(lr: Any, rho: Any, beta1: float = 0.9, beta2: float = 0.999, eps: flo
 
     Parameters
     ----------
-    lr : float, schedule or (runs,) array
-        :math:`\gamma_t` (the paper's :math:`\gamma = \Theta(\sqrt{b/T})`).
-    rho : float, schedule or (runs,) array
-        :math:`\rho_t`.
+    lr : HyperLike
+        :math:`\gamma_t` (the paper's :math:`\gamma = \Theta(\sqrt{b/T})`): a float, a
+        schedule or a ``(runs,)`` array.
+    rho : HyperLike
+        :math:`\rho_t`: a float, a schedule or a ``(runs,)`` array.
     beta1, beta2 : float
         Moment decay rates in [0, 1).
     eps : float
         :math:`\epsilon \ge 0`; sets the regime (THEORY.md §3.5).
     ascent : {"same", "independent", "full"}
         As in :func:`convlab.optimizers.sam`.
+
+    Returns
+    -------
+    Optimizer
+        ``name="adasam"``, two gradients per step; its state is an :class:`AdaSAMState`
+        (the AMSGrad moments).
+
+    Examples
+    --------
+    As for AMSGrad, the first step moves each coordinate by
+    :math:`\gamma(1-\beta_1)/\sqrt{1-\beta_2} \approx 0.0316` (here the perturbed
+    gradient is positive in both coordinates):
+
+    >>> import numpy as np
+    >>> from convlab import optimizers, problems
+    >>> p = problems.quadratic([1.0, 4.0])
+    >>> opt = optimizers.adasam(0.01, 0.05)
+    >>> state = opt.step(opt.init(np.array([[1.0, 1.0]])), p.grad, 0)
+    >>> state.x.round(6).tolist()
+    [[0.968377, 0.968377]]
+    >>> float(state.v_hat.min()) > 0.0
+    True
     """
     lr_h, rho_h = Hyper("lr", lr), Hyper("rho", rho)
     b1, b2 = _check_betas(beta1, beta2)

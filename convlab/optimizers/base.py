@@ -8,23 +8,35 @@ mini-batch::
     state = opt.init(x0)                    # NamedTuple, first field x: (runs, dim)
     state = opt.step(state, grad_fn, t)     # t = steps already taken (0-based)
 
-Hyperparameters are floats, schedules ``t -> value`` or per-run arrays of shape
-``(runs,)``; inside a step they are scalars or ``(runs, 1)`` columns that broadcast
-against ``(runs, dim)``. Every norm is taken per run over the last axis.
+Hyperparameters (the type :data:`HyperLike` in the factories' signatures) are floats,
+schedules ``t -> value`` (a :class:`~convlab.schedules.Schedule` or any callable of the
+step counter returning a float or a ``(runs,)`` array) or per-run arrays of shape
+``(runs,)``; a :class:`Hyper` resolves one, so that inside a step it is a scalar or a
+``(runs, 1)`` column that broadcasts against ``(runs, dim)``. Every norm is taken per run
+over the last axis.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeAlias
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import as_points, check_scalar, check_values
 from ..problems.base import Array
 from ..schedules import Schedule
 
 GradFn = Callable[[Array], Array]
+
+#: What an optimizer factory accepts for a hyperparameter (``lr``, ``rho``, ``alpha``,
+#: ``eta0``): a float; a schedule ``t -> float`` or ``t -> (runs,) array`` (a
+#: :class:`~convlab.schedules.Schedule` or any callable of the 0-based step counter); or
+#: a per-run array of shape ``(runs,)``, one value per row of ``x0`` (a sweep in one call).
+#: Values are checked when the optimizer is built (a schedule at ``t = 0``) and resolved
+#: by :class:`Hyper`.
+HyperLike: TypeAlias = float | Schedule | Callable[[int], Any] | ArrayLike
 
 
 class Optimizer(NamedTuple):
@@ -52,11 +64,34 @@ class Optimizer(NamedTuple):
 
 
 class Hyper:
-    """A resolved hyperparameter: ``h(t)`` is a float or a ``(runs, 1)`` column."""
+    """A resolved hyperparameter: ``h(t)`` is a float or a ``(runs, 1)`` column.
+
+    Parameters
+    ----------
+    name : str
+        Name used in error messages.
+    value : HyperLike
+        A float, a schedule or a ``(runs,)`` array (:data:`HyperLike`).
+    low : float or None
+        Smallest allowed value (``None``: no bound).
+    strict : bool
+        Whether ``low`` itself is excluded.
+
+    Examples
+    --------
+    >>> from convlab.optimizers import Hyper
+    >>> Hyper("lr", 0.1)(7)
+    0.1
+    >>> Hyper("lr", [0.1, 0.2])(0).shape
+    (2, 1)
+    >>> Hyper("lr", lambda t: 1.0 / (t + 1))(3)
+    0.25
+    """
 
     __slots__ = ("low", "name", "schedule", "strict", "value")
 
-    def __init__(self, name: str, value: Any, *, low: float | None = 0.0, strict: bool = False):
+    def __init__(self, name: str, value: HyperLike, *, low: float | None = 0.0,
+                 strict: bool = False):
         self.name, self.low, self.strict = name, low, strict
         self.schedule: Schedule | Callable[[int], Any] | None = None
         self.value: Any = None

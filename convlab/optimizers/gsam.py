@@ -9,7 +9,7 @@ import numpy as np
 from .._validation import check_choice, check_scalar
 from ..problems.base import Array
 from ..schedules import as_schedule, tied
-from .base import _NORM_TINY, GradFn, Hyper, Optimizer, check_x0
+from .base import _NORM_TINY, GradFn, Hyper, HyperLike, Optimizer, check_x0
 from .sam import ASCENTS, ascent_gradient, perturbed_gradient
 
 
@@ -60,7 +60,7 @@ def gsam_direction(g: Array, gp: Array, alpha: Any) -> Array:
     return np.subtract(gp, d, out=d)
 
 
-def gsam(lr: Any, rho: Any, alpha: Any, *, rho_min: float | None = None,
+def gsam(lr: HyperLike, rho: HyperLike, alpha: HyperLike, *, rho_min: float | None = None,
          ascent: str = "same", eps: float = 0.0) -> Optimizer:
     r"""Surrogate-gap guided SAM (Zhuang et al., 2022, Algorithm 1; paper_notes.md "GSAM").
 
@@ -71,14 +71,14 @@ def gsam(lr: Any, rho: Any, alpha: Any, *, rho_min: float | None = None,
 
     Parameters
     ----------
-    lr : float, schedule or (runs,) array
-        Step size :math:`\eta_t`.
-    rho : float, schedule or (runs,) array
+    lr : HyperLike
+        Step size :math:`\eta_t`: a float, a schedule or a ``(runs,)`` array.
+    rho : HyperLike
         Radius :math:`\rho_t`. With ``rho_min`` given, ``rho`` (a float) is
         :math:`\rho_{\max}` and :math:`\rho_t` is tied to the learning-rate schedule,
         :math:`\rho_t = \rho_{\min} + (\rho_{\max}-\rho_{\min})(\eta_t-\eta_{\min})/
         (\eta_{\max}-\eta_{\min})` (Algorithm 1, line 0), using the bounds of ``lr``.
-    alpha : float, schedule or (runs,) array
+    alpha : HyperLike
         Weight of the ascent on the surrogate gap; ``alpha=0`` with constant ``rho`` is SAM.
     ascent, eps :
         As in :func:`convlab.optimizers.sam`. The decomposition is the exact projection,
@@ -86,11 +86,40 @@ def gsam(lr: Any, rho: Any, alpha: Any, *, rho_min: float | None = None,
         :math:`-\alpha g`, THEORY.md §2.3); PyTorch GSAM puts ``1e-12`` in the cosine,
         which differs by a relative 1e-12/‖g‖.
 
+    Returns
+    -------
+    Optimizer
+        ``name="gsam"``, two gradients per step (three with ``ascent != "same"``); its
+        state is a :class:`GSAMState`.
+
     Notes
     -----
     The ρ/lr coupling here evaluates both at the same ``t``; the reference
     ``ProportionScheduler`` steps once in its constructor, which shifts ρ by one step
     (PEERS.md §1.4). convlab follows the paper.
+
+    Examples
+    --------
+    With ``alpha=0`` and a constant radius GSAM takes SAM's step; ``alpha > 0`` adds the
+    ascent on the surrogate gap:
+
+    >>> import numpy as np
+    >>> from convlab import optimizers, problems, schedules
+    >>> p = problems.quadratic([1.0, 4.0])
+    >>> x0 = np.array([[1.0, 1.0]])
+    >>> def one_step(opt):
+    ...     return opt.step(opt.init(x0), p.grad, 0).x.round(6).tolist()
+    >>> one_step(optimizers.gsam(0.1, 0.05, alpha=0.0)) == one_step(optimizers.sam(0.1, 0.05))
+    True
+    >>> one_step(optimizers.gsam(0.1, 0.05, alpha=0.5))
+    [[0.900427, 0.580202]]
+
+    The radius tied to a cosine learning rate (Algorithm 1): :math:`\rho_t` goes from
+    ``rho`` to ``rho_min`` as the learning rate decays:
+
+    >>> opt = optimizers.gsam(schedules.cosine(0.1, 0.0, horizon=100), 0.05, 0.1, rho_min=0.01)
+    >>> [round(opt.hyper["rho"](t), 6) for t in (0, 50, 100)]
+    [0.05, 0.03, 0.01]
     """
     lr_h = Hyper("lr", lr)
     if rho_min is not None:

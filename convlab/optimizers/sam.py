@@ -8,7 +8,7 @@ import numpy as np
 
 from .._validation import check_choice, check_scalar
 from ..problems.base import Array
-from .base import GradFn, Hyper, Optimizer, check_x0, row_norms
+from .base import GradFn, Hyper, HyperLike, Optimizer, check_x0, row_norms
 
 ASCENTS = ("same", "independent", "full")
 
@@ -68,8 +68,8 @@ class SAMState(NamedTuple):
     buf: Array | None = None
 
 
-def sam(lr: Any, rho: Any, normalized: bool = True, ascent: str = "same", eps: float = 0.0,
-        momentum: float = 0.0) -> Optimizer:
+def sam(lr: HyperLike, rho: HyperLike, normalized: bool = True, ascent: str = "same",
+        eps: float = 0.0, momentum: float = 0.0) -> Optimizer:
     r"""Sharpness-aware minimization (Foret et al., 2021; paper_notes.md "SAM").
 
     .. math::
@@ -81,8 +81,9 @@ def sam(lr: Any, rho: Any, normalized: bool = True, ascent: str = "same", eps: f
 
     Parameters
     ----------
-    lr, rho : float, schedule or (runs,) array
-        Step size :math:`\eta_t \ge 0` and radius :math:`\rho_t \ge 0`.
+    lr, rho : HyperLike
+        Step size :math:`\eta_t \ge 0` and radius :math:`\rho_t \ge 0`: each a float, a
+        schedule or a ``(runs,)`` array.
     normalized : bool
         ``False`` gives USAM, :math:`y_t = x_t + \rho_t g(x_t)` (Andriushchenko &
         Flammarion, 2022).
@@ -97,6 +98,43 @@ def sam(lr: Any, rho: Any, normalized: bool = True, ascent: str = "same", eps: f
     momentum : float
         Heavy-ball momentum of the base SGD applied to the SAM gradient (Foret et al. use
         SGD with momentum); 0 by default, as in the theory papers.
+
+    Returns
+    -------
+    Optimizer
+        ``name="sam"`` (``"usam"`` when not normalized), two gradients per step; its
+        state is a :class:`SAMState`.
+
+    Examples
+    --------
+    One step by hand on :math:`f = (x_1^2 + 4x_2^2)/2` from :math:`x = (1, 1)`: the ascent
+    point is :math:`x + 0.05\,g/\|g\|` with :math:`g = (1, 4)`:
+
+    >>> import numpy as np
+    >>> from convlab import optimizers, oracles, problems, run
+    >>> p = problems.quadratic([1.0, 4.0])
+    >>> opt = optimizers.sam(lr=0.1, rho=0.05)
+    >>> opt.name, opt.grads_per_step
+    ('sam', 2)
+    >>> state = opt.step(opt.init(np.array([[1.0, 1.0]])), p.grad, 0)
+    >>> state.x.round(6).tolist()
+    [[0.898787, 0.580597]]
+
+    A sweep over the radius in one call: with ``rho=0`` (gradient descent) the iterate
+    goes to the minimiser, with ``rho=0.05`` it ends in the 2-cycle
+    :math:`x_2 = \pm\eta\lambda\rho/(2-\eta\lambda) = \pm 0.0125` along the top
+    eigenvector (:math:`\lambda = 4`):
+
+    >>> trace = run(p, optimizers.sam(0.1, [0.0, 0.05]), [1.0, 1.0], 200, runs=2)
+    >>> np.abs(trace.x).round(6).tolist()
+    [[0.0, 0.0], [0.0, 0.0125]]
+
+    Stochastic SAM with an independent ascent sample (n-SAM):
+    >>> noisy = oracles.gaussian(p, sigma=0.1)
+    >>> opt = optimizers.sam(0.1, 0.05, ascent="independent")
+    >>> trace = run(p, opt, [1.0, 1.0], 50, oracle=noisy, rng=0, runs=3)
+    >>> opt.grads_per_step, trace.final("f_gap").shape, bool(trace.diverged.any())
+    (2, (3,), False)
     """
     lr_h, rho_h = Hyper("lr", lr), Hyper("rho", rho)
     ascent = check_choice("ascent", ascent, ASCENTS)
@@ -128,12 +166,39 @@ def sam(lr: Any, rho: Any, normalized: bool = True, ascent: str = "same", eps: f
                       "eps": e, "momentum": beta})
 
 
-def usam(lr: Any, rho: Any, ascent: str = "same", momentum: float = 0.0) -> Optimizer:
+def usam(lr: HyperLike, rho: HyperLike, ascent: str = "same", momentum: float = 0.0
+         ) -> Optimizer:
     r"""Unnormalized SAM (Andriushchenko & Flammarion, 2022): ``sam(..., normalized=False)``.
 
     .. math::
         x_{t+1} = x_t - \eta_t\, g\big(x_t + \rho_t\, g(x_t;\xi'_t);\ \xi_t\big).
 
     Here :math:`\rho` has units of parameter per gradient, not comparable to SAM's.
+
+    Parameters
+    ----------
+    lr, rho : HyperLike
+        Step size :math:`\eta_t \ge 0` and radius :math:`\rho_t \ge 0`: each a float, a
+        schedule or a ``(runs,)`` array.
+    ascent, momentum :
+        As in :func:`sam`.
+
+    Returns
+    -------
+    Optimizer
+        ``name="usam"``, two gradients per step; its state is a :class:`SAMState`.
+
+    Examples
+    --------
+    From :math:`x = (1, 1)` on :math:`f = (x_1^2 + 4x_2^2)/2` the ascent point is
+    :math:`x + 0.05\,g = (1.05, 1.2)`, whose gradient is :math:`(1.05, 4.8)`:
+
+    >>> import numpy as np
+    >>> from convlab import optimizers, problems
+    >>> p = problems.quadratic([1.0, 4.0])
+    >>> opt = optimizers.usam(0.1, 0.05)
+    >>> state = opt.step(opt.init(np.array([[1.0, 1.0]])), p.grad, 0)
+    >>> state.x.round(6).tolist()
+    [[0.895, 0.52]]
     """
     return sam(lr, rho, normalized=False, ascent=ascent, momentum=momentum)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 from .._validation import check_scalar
 from ..problems.base import Array
-from .base import GradFn, Hyper, Optimizer, check_x0, row_norm
+from .base import GradFn, Hyper, HyperLike, Optimizer, check_x0, row_norm
 from .sam import ascent_scale
 
 
@@ -56,7 +56,7 @@ def adaptive_step_size(x: Array, x_prev: Array, g: Array, g_old: Array, eta_prev
     return eta, eta / eta_prev
 
 
-def _adaptive(eta0: Any, sharpness_aware: bool, rho_scale: float) -> Optimizer:
+def _adaptive(eta0: HyperLike, sharpness_aware: bool, rho_scale: float) -> Optimizer:
     eta_h = Hyper("eta0", eta0, strict=True)
     c = check_scalar("rho_scale", rho_scale)
 
@@ -88,7 +88,7 @@ def _adaptive(eta0: Any, sharpness_aware: bool, rho_scale: float) -> Optimizer:
                      else {"eta0": eta0})
 
 
-def adgd(eta0: Any = 1e-6) -> Optimizer:
+def adgd(eta0: HyperLike = 1e-6) -> Optimizer:
     r"""Adaptive gradient descent without descent (Malitsky & Mishchenko, 2020), AdGD;
     with a stochastic oracle this is SA-SGD (seed 003).
 
@@ -104,8 +104,31 @@ def adgd(eta0: Any = 1e-6) -> Optimizer:
 
     Parameters
     ----------
-    eta0 : float, or (runs,) array
-        :math:`\eta_0 > 0` (the reference code's ``la_0 = 1e-6``).
+    eta0 : HyperLike
+        :math:`\eta_0 > 0` (the reference code's ``la_0 = 1e-6``): a float or a ``(runs,)``
+        array (a schedule is read at ``t = 0`` only; later steps are adaptive).
+
+    Returns
+    -------
+    Optimizer
+        ``name="adgd"``, one gradient per step with the exact oracle (two with a
+        stochastic one, reported as ``grads_per_step=2``); its state is an
+        :class:`AdaptiveState`.
+
+    Examples
+    --------
+    From a tiny :math:`\eta_0` the step adapts to :math:`\eta_t \ge 1/(2L) = 0.125` on
+    :math:`f = (x_1^2 + 4x_2^2)/2` (the state's ``eta`` after step :math:`t` is the step
+    :math:`\eta_{t-1}` just taken):
+
+    >>> import numpy as np
+    >>> from convlab import optimizers, problems, run
+    >>> p = problems.quadratic([1.0, 4.0])
+    >>> trace = run(p, optimizers.adgd(1e-3), [1.0, 1.0], 100, metrics=["f_gap", "state.eta"])
+    >>> bool(np.all(trace["state.eta"][trace.t >= 2] >= 0.125))
+    True
+    >>> bool(trace.final("f_gap")[0] < 1e-30)
+    True
     """
     return _adaptive(eta0, False, 1.0)
 
@@ -113,7 +136,7 @@ def adgd(eta0: Any = 1e-6) -> Optimizer:
 sasgd = adgd
 
 
-def sasam(eta0: Any = 1e-3, rho_scale: float = 1.0) -> Optimizer:
+def sasam(eta0: HyperLike = 1e-3, rho_scale: float = 1.0) -> Optimizer:
     r"""Smoothness-adaptive SAM (Naganuma et al.; seed 003; THEORY.md §2.8).
 
     .. math::
@@ -136,9 +159,31 @@ def sasam(eta0: Any = 1e-3, rho_scale: float = 1.0) -> Optimizer:
 
     Parameters
     ----------
-    eta0 : float or (runs,) array
-        :math:`\eta_0 > 0`.
+    eta0 : HyperLike
+        :math:`\eta_0 > 0`: a float or a ``(runs,)`` array (a schedule is read at ``t = 0``
+        only; later steps are adaptive).
     rho_scale : float
         :math:`c` in :math:`\rho_t = c\sqrt{\eta_t}` (1 in the paper); for scale studies.
+
+    Returns
+    -------
+    Optimizer
+        ``name="sasam"``, ``grads_per_step=3``; its state is an :class:`AdaptiveState`.
+
+    Examples
+    --------
+    On :math:`f = (x_1^2 + 4x_2^2)/2` the step settles at :math:`\eta = 1/(2L) = 0.125` and
+    the iterate in SAM's 2-cycle :math:`x_2 = \pm\eta\lambda\rho/(2-\eta\lambda)` with
+    :math:`\rho = \sqrt\eta` and :math:`\lambda = 4`, i.e. :math:`\pm 0.117851`:
+
+    >>> import numpy as np
+    >>> from convlab import optimizers, problems, run
+    >>> p = problems.quadratic([1.0, 4.0])
+    >>> opt = optimizers.sasam(1e-3)
+    >>> trace = run(p, opt, [1.0, 1.0], 100, metrics=["f_gap", "state.eta"])
+    >>> opt.grads_per_step, round(float(trace.final("state.eta")[0]), 6)
+    (3, 0.125)
+    >>> np.abs(trace.x).round(6).tolist()
+    [[0.0, 0.117851]]
     """
     return _adaptive(eta0, True, rho_scale)

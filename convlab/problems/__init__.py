@@ -49,7 +49,19 @@ REGISTRY: dict[str, Callable[[], Problem]] = {
 
 
 def get(name: str) -> Problem:
-    """Build the registered problem ``name`` with its defaults."""
+    """Build the registered problem ``name`` with its defaults.
+
+    Returns
+    -------
+    Problem
+        A fresh problem from :data:`REGISTRY`.
+
+    Examples
+    --------
+    >>> from convlab import problems
+    >>> problems.get("rosenbrock")
+    Problem(rosenbrock(d=2), dim=2, L=inf, mu=0)
+    """
     if name not in REGISTRY:
         raise ValueError(f"unknown problem {name!r}; known: {', '.join(sorted(REGISTRY))}")
     return REGISTRY[name]()

@@ -19,6 +19,21 @@ def xy_minus_one() -> Problem:
     writes :math:`x^2+y^2`, which is half the true value); the flattest
     minimisers are :math:`\pm(1, 1)` (``x_star = (1, 1)``). The gradient is not globally
     Lipschitz, so ``L = inf``; the function is nonconvex with unbounded negative curvature.
+
+    Returns
+    -------
+    Problem
+        Two-dimensional, ``L = inf``, ``f_star = 0``, ``x_star = (1, 1)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convlab import problems
+    >>> p = problems.xy_minus_one()
+    >>> p.f(np.array([[2.0, 0.5], [0.0, 0.0]])).tolist()
+    [0.0, 1.0]
+    >>> float(np.trace(p.hess(np.array([[1.0, 1.0]]))[0]))
+    4.0
     """
 
     def f(z: Array) -> Array:
@@ -48,6 +63,23 @@ def rosenbrock(dim: int = 2, a: float = 1.0, b: float = 100.0) -> Problem:
     tests). :math:`x^\star = \mathbf 1` for ``a=1`` and :math:`(a, a^2)` in two dimensions;
     :math:`f^\star = 0` (for ``dim > 2`` only ``a = 1`` has this closed form, so other
     values of ``a`` are refused there). Not globally smooth (``L = inf``), nonconvex.
+
+    Returns
+    -------
+    Problem
+        ``dim``-dimensional, ``L = inf``, ``f_star = 0`` and the known ``x_star``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.optimize import rosen
+    >>> from convlab import problems
+    >>> p = problems.rosenbrock(3)
+    >>> p.x_star.tolist(), p.f(np.zeros((1, 3))).tolist()
+    ([1.0, 1.0, 1.0], [2.0])
+    >>> z = np.array([0.5, 1.5, -1.0])
+    >>> float(p.f(z[None])[0]) == float(rosen(z))
+    True
     """
     d = check_scalar("dim", dim, low=2, integer=True)
     a = check_scalar("a", a, low=None)

@@ -12,7 +12,21 @@ from .base import Array, Problem
 
 def haar_orthogonal(dim: int, rng: Any) -> Array:
     """A Haar-distributed orthogonal matrix (QR of a Gaussian matrix with the sign fix of
-    Mezzadri, *How to generate random matrices from the classical compact groups*, 2007)."""
+    Mezzadri, *How to generate random matrices from the classical compact groups*, 2007).
+
+    Returns
+    -------
+    ndarray, shape (dim, dim)
+        An orthogonal matrix drawn from ``np.random.default_rng(rng)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convlab.problems import haar_orthogonal
+    >>> Q = haar_orthogonal(3, rng=0)
+    >>> Q.shape, bool(np.allclose(Q.T @ Q, np.eye(3)))
+    ((3, 3), True)
+    """
     g = np.random.default_rng(rng).standard_normal((dim, dim))
     q, r = np.linalg.qr(g)
     return q * np.sign(np.diag(r))
@@ -36,6 +50,31 @@ def quadratic(eigs: Any, rotate: Any = None, center: Any = None) -> Problem:
     :math:`\nabla f = A(x-c)`, :math:`\nabla^2 f = A = Q\,\mathrm{diag}(\lambda)Q^\top`,
     :math:`L = \max\lambda`, :math:`\mu = \min\lambda`, :math:`f^\star = 0`,
     :math:`x^\star = c`. Used for the SAM band law (THEORY.md §4.1).
+
+    Returns
+    -------
+    Problem
+        Convex (strongly convex when every :math:`\lambda_i > 0`), with ``L``, ``mu``,
+        ``f_star = 0`` and ``x_star = center``; ``params["A"]`` holds the Hessian.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convlab import problems
+    >>> p = problems.quadratic([1.0, 4.0])
+    >>> p
+    Problem(quadratic(d=2, kappa=4), dim=2, L=4, mu=1)
+    >>> x = np.array([[1.0, 1.0]])
+    >>> p.f(x).tolist(), p.grad(x).tolist()
+    ([2.5], [[1.0, 4.0]])
+
+    A Haar-random rotation keeps the spectrum; ``center`` moves the minimiser:
+
+    >>> q = problems.quadratic([1.0, 4.0], rotate=0, center=[1.0, -1.0])
+    >>> np.linalg.eigvalsh(q.hess(x)[0]).round(6).tolist()
+    [1.0, 4.0]
+    >>> q.x_star.tolist(), q.f(q.x_star[None]).tolist()
+    ([1.0, -1.0], [0.0])
     """
     lam = check_values("eigs", np.atleast_1d(np.asarray(eigs, dtype=float)))
     if lam.ndim != 1:

@@ -34,6 +34,19 @@ def log1p_sq(scale: float = 1.0) -> Term:
 
     The nonconvex test function of THEORY.md §3.2 (E8, E9, E11) is the sum over 20
     coordinates with :math:`c = 1`, so :math:`\beta = 2`.
+
+    Returns
+    -------
+    Term
+        The term, for :func:`separable`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convlab.problems import log1p_sq
+    >>> t = log1p_sq()
+    >>> t.curv_max, t.curv_min, float(t.d2(np.array(0.0)))
+    (2.0, -0.25, 2.0)
     """
     c = check_scalar("scale", scale, strict=True)
     return Term(
@@ -47,7 +60,21 @@ def log1p_sq(scale: float = 1.0) -> Term:
 
 def geman_mcclure(scale: float = 1.0) -> Term:
     r""":math:`\phi(u) = c\,u^2/(1+u^2)`: :math:`\phi'' = 2c(1-3u^2)/(1+u^2)^3 \in [-c/2, 2c]`
-    (the minimum is at :math:`u^2 = 1`)."""
+    (the minimum is at :math:`u^2 = 1`).
+
+    Returns
+    -------
+    Term
+        The term, for :func:`separable`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convlab.problems import geman_mcclure
+    >>> t = geman_mcclure()
+    >>> t.curv_min, float(t.d2(np.array(1.0)))
+    (-0.5, -0.5)
+    """
     c = check_scalar("scale", scale, strict=True)
     return Term(
         f"geman_mcclure(c={c:g})",
@@ -66,6 +93,21 @@ def cosine_trap(beta: float = 1.0, rho: float = 0.1) -> Term:
     radius ``rho`` started at :math:`u_0 = -0.9\rho` converges to the non-stationary point
     :math:`-\rho` where :math:`|\phi'| = 2\beta\rho/(3\pi)` (a construction of ours, not
     Si & Yun's function).
+
+    Returns
+    -------
+    Term
+        The term, for :func:`separable`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convlab.problems import cosine_trap
+    >>> t = cosine_trap(beta=1.0, rho=0.1)
+    >>> t.curv_max, t.curv_min
+    (1.0, -1.0)
+    >>> round(abs(float(t.d1(np.array(-0.1)))), 6) == round(2 * 0.1 / (3 * np.pi), 6)
+    True
     """
     b = check_scalar("beta", beta, strict=True)
     r = check_scalar("rho", rho, strict=True)
@@ -104,6 +146,24 @@ def separable(term: Term | str = "log1p_sq", dim: int = 20, **term_kwargs: float
     :math:`L = \sup|\phi''|` and every Hessian eigenvalue lies in
     :math:`[\inf\phi'', \sup\phi'']`. :math:`x^\star = u^\star\mathbf 1`,
     :math:`f^\star = d\,\phi(u^\star)`.
+
+    Returns
+    -------
+    Problem
+        With ``L`` :math:`= \sup|\phi''|`, ``lower`` :math:`= \inf\phi''`, ``x_star`` and
+        ``f_star``; ``convex`` when :math:`\inf\phi'' \ge 0`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convlab import problems
+    >>> p = problems.separable("log1p_sq", dim=3)
+    >>> p
+    Problem(log1p_sq(c=1) x 3, dim=3, L=2, mu=0)
+    >>> p.lower, p.convex
+    (-0.25, False)
+    >>> p.hess(np.zeros((1, 3)))[0].diagonal().tolist()
+    [2.0, 2.0, 2.0]
     """
     if isinstance(term, str):
         if term not in TERMS:

@@ -13,8 +13,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import optimizers, problems, run, sharpness
-from .base import size_params
+from . import optimizers, problems, run, sharpness
+
+
+def size_params(sizes: dict[str, dict[str, Any]], size: str) -> dict[str, Any]:
+    """The parameters of ``size`` (a clear error for an unknown size)."""
+    if size not in sizes:
+        raise ValueError(f"size={size!r} is not one of {sorted(sizes)}")
+    return sizes[size]
 
 TRAJECTORY_SIZES = {"small": {"T": 400}, "full": {"T": 4000}}
 

@@ -1,8 +1,5 @@
-r"""Closed forms from the theorems and our derivations (THEORY.md §3–§4).
-
-Every function cites the section it implements. Quantities follow the papers' notation:
-:math:`\beta` (smoothness), :math:`\mu`, :math:`\eta` (step), :math:`\rho` (radius).
-"""
+r"""Si & Yun 2023: band law, tuned step, USAM contraction, cosine trap, two-point floor,
+stochastic strongly convex bound, finite-sum floor constant (THEORY.md §3.1, §4.1–§4.3)."""
 
 from __future__ import annotations
 
@@ -15,7 +12,7 @@ __all__ = [
     "band_amplitude",
     "band_gap",
     "cosine_trap_grad_norm",
-    "hi_noise_floor",
+    "finite_sum_floor_constant",
     "horizon_tuned_lr",
     "sam_stochastic_sc_bound",
     "two_point_fixed_point",
@@ -88,7 +85,19 @@ def sam_stochastic_sc_bound(lr, L, mu_, sigma_sq, rho_):
     return L * lr * sigma_sq / mu_ + 1.5 * L**2 * np.asarray(rho_, float) ** 2 / mu_
 
 
-def hi_noise_floor(lr, L, dim, sigma, b):
-    r"""Local-quadratic noise floor :math:`\mathbb E\|\nabla f\|^2 \approx
-    \frac{\beta d\eta\sigma^2}{b(2-\eta\beta)}` (THEORY.md §3.4, σ per coordinate)."""
-    return L * dim * lr * sigma**2 / (np.asarray(b, float) * (2 - lr * L))
+def finite_sum_floor_constant(p):
+    r"""Our small-rho floor of m-SAM (b = 1) per :math:`\rho^2` on a least-squares finite sum
+    ``p`` (THEORY.md §3.1.4, the :math:`O(\rho^2)` term; derivation ours, paper_notes.md
+    "What we learned"): with residual signs :math:`s_i = \mathrm{sign}(a_i^\top x^\star - y_i)`
+    fixed, m-SAM with b = 1 is SGD on targets :math:`y_i - \rho\|a_i\|s_i`, whose minimiser
+    is :math:`x^\star - \rho H^{-1}v`, :math:`v = \frac1n\sum_i a_i\|a_i\|s_i`; the floor is
+    :math:`\tfrac12\rho^2 v^\top H^{-1}v`, computed from the problem's component gradients."""
+    n = p.n
+    idx = np.arange(n)[:, None]
+    X = np.tile(p.x_star, (n, 1))
+    g = p.grad_i(X, idx)                             # a_i (a_i^T x* - y_i), (n, d)
+    gn = np.linalg.norm(g, axis=1, keepdims=True)
+    v_i = p.grad_i(X + g / gn, idx) - g              # H_i g_i/||g_i|| = a_i ||a_i|| s_i
+    v = v_i.mean(axis=0)
+    H = p.hess(p.x_star[None])[0]
+    return float(0.5 * v @ np.linalg.solve(H, v))

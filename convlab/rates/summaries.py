@@ -1,0 +1,173 @@
+"""Summaries of trajectories and runs: :func:`tail_mean`, :func:`is_stationary`, :func:`mean_ci`."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._common import (
+    Array,
+    RngLike,
+    _boot_means,
+    _check_level,
+    _check_n_boot,
+    _masked_mean,
+    _percentile_ci,
+    _resample_counts,
+)
+
+
+def _tail_length(n: int, frac: float) -> int:
+    """Number of records in the last ``frac`` of ``n`` (at least one)."""
+    if not 0.0 < frac <= 1.0:
+        raise ValueError(f"frac must lie in (0, 1], got {frac!r}")
+    if n < 1:
+        raise ValueError("trajectory has no records")
+    return max(1, min(n, math.ceil(frac * n - 1e-9)))
+
+
+def tail_mean(trajectory: ArrayLike, frac: float = 0.2, axis: int = 0) -> Array:
+    """Mean over the last ``frac`` of the records, e.g. the floor level of each run.
+
+    Parameters
+    ----------
+    trajectory : array_like
+        Recorded metric, typically shape (n_records, runs).
+    frac : float, default 0.2
+        Fraction of the records (counted from the end) to average; at least one record.
+    axis : int, default 0
+        The record axis.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``trajectory`` with ``axis`` averaged over its tail. A run with a non-finite
+        entry in its tail gives NaN, so that the fits leave that run out.
+    """
+    arr = np.asarray(trajectory, dtype=float)
+    k = _tail_length(arr.shape[axis], frac)
+    tail = np.take(arr, np.arange(arr.shape[axis] - k, arr.shape[axis]), axis=axis)
+    return tail.mean(axis=axis)
+
+
+def is_stationary(
+    trajectory: ArrayLike,
+    frac: float = 0.2,
+    rng: RngLike = 0,
+    *,
+    level: float = 0.95,
+    n_boot: int = 2000,
+    rtol: float = 0.0,
+) -> bool:
+    """Whether the two halves of the tail window agree, judged on the mean over runs.
+
+    Parameters
+    ----------
+    trajectory : array_like, shape (n_records, runs) or (n_records,)
+        Recorded metric.
+    frac : float, default 0.2
+        Tail window, as in :func:`tail_mean`; it needs at least two records.
+    rng : int, numpy.random.Generator or None, default 0
+        Seed or generator for the bootstrap.
+    level : float, default 0.95
+        Confidence level.
+    n_boot : int, default 2000
+        Number of bootstrap replicates.
+    rtol : float, default 0.0
+        Also accept a difference up to ``rtol`` times the tail mean (useful for
+        deterministic runs, whose bootstrap CI has zero width).
+
+    Returns
+    -------
+    bool
+        True if the bootstrap CI of (mean of second half - mean of first half) meets
+        ``[-rtol |m|, rtol |m|]``, with ``m`` the tail mean over runs.
+
+    Notes
+    -----
+    The halves are compared paired: each replicate resamples runs and takes both half
+    means from the same runs. Runs with a non-finite entry in the window are dropped.
+    With a single run the records of each half are resampled instead; they are
+    autocorrelated, so this CI is too narrow and the test too strict.
+    """
+    _check_level(level)
+    _check_n_boot(n_boot)
+    arr = np.asarray(trajectory, dtype=float)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(f"trajectory must be 1-D or 2-D, got shape {arr.shape}")
+    k = _tail_length(arr.shape[0], frac)
+    if k < 2:
+        raise ValueError("the tail window needs at least two records")
+    tail = arr[-k:]
+    tail = tail[:, np.isfinite(tail).all(axis=0)]
+    if tail.shape[1] == 0:
+        return False
+    h = k // 2
+    first, second = tail[:h], tail[k - h :]
+    gen = np.random.default_rng(rng)
+    if tail.shape[1] >= 2:
+        counts = _resample_counts(gen, tail.shape[1], n_boot)
+        diff_runs = second.mean(axis=0) - first.mean(axis=0)  # (runs,)
+        boot = diff_runs @ counts.T / tail.shape[1]
+    else:
+        c1 = _resample_counts(gen, h, n_boot)
+        c2 = _resample_counts(gen, h, n_boot)
+        boot = (c2 @ second[:, 0] - c1 @ first[:, 0]) / h
+    lo, hi = _percentile_ci(boot, level)
+    band = rtol * abs(float(tail.mean()))
+    return bool(lo <= band and hi >= -band)
+
+
+def mean_ci(
+    samples: ArrayLike,
+    axis: int = -1,
+    level: float = 0.95,
+    n_boot: int = 2000,
+    rng: RngLike = 0,
+) -> tuple[Array, Array, Array]:
+    """Mean over runs with a percentile bootstrap CI, e.g. for bands in plots.
+
+    Parameters
+    ----------
+    samples : array_like
+        Values; ``axis`` indexes the runs.
+    axis : int, default -1
+        The run axis.
+    level : float, default 0.95
+        Confidence level.
+    n_boot : int, default 2000
+        Number of bootstrap replicates.
+    rng : int, numpy.random.Generator or None, default 0
+        Seed or generator.
+
+    Returns
+    -------
+    mean, lo, hi : numpy.ndarray
+        Arrays shaped like ``samples`` without ``axis``. Non-finite samples are left
+        out; where none is finite all three are NaN (``lo``/``hi`` may be infinite
+        where many runs are missing, see the module notes).
+
+    Notes
+    -----
+    All positions share one resample of the runs, so the band is consistent along a
+    trajectory. Vectorized with a ``(n_boot, runs)`` count matrix.
+    """
+    _check_level(level)
+    _check_n_boot(n_boot)
+    x = np.moveaxis(np.asarray(samples, dtype=float), axis, -1)
+    n_runs = x.shape[-1]
+    if n_runs < 1:
+        raise ValueError("no runs along axis")
+    gen = np.random.default_rng(rng)
+    counts = _resample_counts(gen, n_runs, n_boot)
+    mean = _masked_mean(x)
+    lo, hi = _percentile_ci(_boot_means(x, counts), level)
+    undefined = ~np.isfinite(mean)
+    lo = np.where(undefined, np.nan, lo)
+    hi = np.where(undefined, np.nan, hi)
+    return mean, lo, hi
+
