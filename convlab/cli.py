@@ -67,6 +67,18 @@ def _verify(args: argparse.Namespace) -> int:
                     figures=not args.no_figures, echo=not args.quiet, force=args.force,
                     scheduler=args.scheduler, jobs=args.jobs, claim_files=args.claims or ())
     print(report)
+    if args.power:
+        from . import claims, power
+
+        chosen = claims.select(args.only)
+        km = power.kill_matrix(chosen, args.size, args.seed, echo=not args.quiet)
+        table = power.summary(km, chosen)
+        print("\nkill matrix (each claim's scenario with each wrong algorithm of its target):")
+        print(table.to_string(index=False))
+        print(f"{int(km.rejected.sum())} of {len(km)} (claim, mutant) pairs rejected")
+        if args.out:
+            power.write(km, args.out)
+            print(f"wrote {args.out}/kill_matrix.csv and kill_matrix.png")
     if args.out:
         per_claim = "CSV" if args.no_figures else "CSV/PNG"
         print(f"wrote {args.out}/verdicts.md, verdicts.csv and one {per_claim} per claim"
@@ -122,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_ver.add_argument("--force", action="store_true",
                        help="with --out: recompute claims already finished there")
     p_ver.add_argument("--quiet", action="store_true", help="no per-claim progress lines")
+    p_ver.add_argument("--power", action="store_true",
+                       help="also run every claim with each wrong algorithm of convlab.mutants "
+                            "that targets its algorithm and print the kill matrix (with --out: "
+                            "kill_matrix.csv and .png); reported, not yet part of the exit "
+                            "status")
     where = p_ver.add_mutually_exclusive_group()
     where.add_argument("--jobs", type=int, default=1, metavar="N",
                        help="run the claims on a local Dask cluster of N worker processes "
