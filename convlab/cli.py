@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def _claims(args: argparse.Namespace):
@@ -71,7 +72,9 @@ def _verify(args: argparse.Namespace) -> int:
         from . import claims, power
 
         chosen = claims.select(args.only)
-        km = power.kill_matrix(chosen, args.size, args.seed, echo=not args.quiet)
+        km = power.kill_matrix(chosen, args.size, args.seed, echo=not args.quiet,
+                               scheduler=args.scheduler, jobs=args.jobs,
+                               claim_files=[str(Path(f).resolve()) for f in args.claims or ()])
         table = power.summary(km, chosen)
         print("\nkill matrix (each claim's scenario with each wrong algorithm of its target):")
         print(table.to_string(index=False))

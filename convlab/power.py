@@ -24,7 +24,7 @@ import pandas as pd
 
 from . import mutants
 
-__all__ = ["kill_matrix", "pairs", "summary", "write"]
+__all__ = ["check_pair", "kill_matrix", "pairs", "summary", "write"]
 
 
 def pairs(claims: Sequence[Any]) -> list[tuple[Any, mutants.Mutant]]:
@@ -32,9 +32,34 @@ def pairs(claims: Sequence[Any]) -> list[tuple[Any, mutants.Mutant]]:
     return [(c, m) for c in claims for m in mutants.applicable(c.algorithm)]
 
 
+def check_pair(key: str, mutant: str, size: str, rng: Any,
+               claim_files: Sequence[str] = ()) -> dict[str, Any]:
+    """One (claim, mutant) run: the task a worker executes (claims looked up by key).
+
+    Returns the row of :func:`kill_matrix`. A scenario that raises an arithmetic or value
+    error with the mutant (e.g. a wrong step that leaves a closed form's domain) counts as
+    rejected; the error is kept in ``error``.
+    """
+    from . import claims
+
+    for path in claim_files:
+        claims.load_file(path)
+    c, m = claims.get(key), mutants.get(mutant)
+    try:
+        r = c.check(size, rng, algorithm=m.factory)
+        row = {"verdict": r.verdict.value, "measured": r.measured, "ci_low": r.ci[0],
+               "ci_high": r.ci[1], "rejected": not r.passed, "error": ""}
+    except (ValueError, ArithmeticError) as exc:
+        nan = float("nan")
+        row = {"verdict": "error", "measured": nan, "ci_low": nan, "ci_high": nan,
+               "rejected": True, "error": f"{type(exc).__name__}: {exc}"}
+    return {"key": key, "mutant": mutant, **row}
+
+
 def kill_matrix(claims: Sequence[Any], size: str = "small", rng: Any = 0, *,
-                echo: bool = False) -> pd.DataFrame:
-    """Run each claim with each applicable mutant.
+                echo: bool = False, scheduler: str | None = None, jobs: int = 1,
+                claim_files: Sequence[str] = ()) -> pd.DataFrame:
+    """Run each claim with each applicable mutant, each pair an independent task.
 
     Parameters
     ----------
@@ -46,33 +71,48 @@ def kill_matrix(claims: Sequence[Any], size: str = "small", rng: Any = 0, *,
         Seed given to every scenario (the same as the correct run's).
     echo : bool
         One progress line per pair on stderr.
+    scheduler, jobs : optional
+        As in :func:`convlab.verify`: the pairs run on a Dask cluster, with the same seed
+        each as serially, so the matrix is the serial one.
+    claim_files : sequence of str
+        Claim files the workers load first.
 
     Returns
     -------
     pandas.DataFrame
-        One row per pair: ``key, mutant, verdict, measured, ci_low, ci_high, rejected``
-        (``rejected`` is True when the claim does not pass with the mutant; a scenario that
-        raises, e.g. a mutant that diverges into an invalid state, counts as rejected and
-        the error is kept in ``error``).
+        One row per pair, in claim order: ``key, mutant, verdict, measured, ci_low,
+        ci_high, rejected, error`` (``rejected``: the claim does not pass with the mutant).
     """
-    rows = []
-    todo = pairs(claims)
-    for i, (c, m) in enumerate(todo):
-        try:
-            r = c.check(size, rng, algorithm=m.factory)
-            row = {"verdict": r.verdict.value, "measured": r.measured, "ci_low": r.ci[0],
-                   "ci_high": r.ci[1], "rejected": not r.passed, "error": ""}
-        except (ValueError, FloatingPointError, ZeroDivisionError, ArithmeticError) as exc:
-            row = {"verdict": "error", "measured": float("nan"), "ci_low": float("nan"),
-                   "ci_high": float("nan"), "rejected": True,
-                   "error": f"{type(exc).__name__}: {exc}"}
-        rows.append({"key": c.key, "mutant": m.name, **row})
-        if echo:
-            print(f"[{i + 1}/{len(todo)}] {c.key} x {m.name}: "
-                  f"{'rejected' if row['rejected'] else 'SURVIVED'} ({row['verdict']})",
-                  file=sys.stderr, flush=True)
+    from . import scaleout
+
+    todo = [(c.key, m.name) for c, m in pairs(claims)]
+    files = tuple(map(str, claim_files))
+    rows: list[dict[str, Any] | None] = [None] * len(todo)
+    if scaleout.is_distributed(scheduler, jobs):
+        seed = scaleout.check_seed(rng)
+        distributed = scaleout.require_distributed()
+        with scaleout.cluster_client(scheduler, jobs) as client:
+            futures = {client.submit(check_pair, k, m, size, seed, files, pure=False): i
+                       for i, (k, m) in enumerate(todo)}
+            for future in distributed.as_completed(futures, loop=client.loop):
+                i = futures[future]
+                rows[i] = future.result()
+                _say(echo, rows, i, todo)
+    else:
+        for i, (k, m) in enumerate(todo):
+            rows[i] = check_pair(k, m, size, rng, files)
+            _say(echo, rows, i, todo)
     return pd.DataFrame(rows, columns=["key", "mutant", "verdict", "measured", "ci_low",
                                        "ci_high", "rejected", "error"])
+
+
+def _say(echo: bool, rows: list, i: int, todo: list) -> None:
+    if echo:
+        done = sum(r is not None for r in rows)
+        r = rows[i]
+        print(f"[{done}/{len(todo)}] {r['key']} x {r['mutant']}: "
+              f"{'rejected' if r['rejected'] else 'SURVIVED'} ({r['verdict']})",
+              file=sys.stderr, flush=True)
 
 
 def summary(km: pd.DataFrame, claims: Sequence[Any]) -> pd.DataFrame:

@@ -61,3 +61,16 @@ def test_verify_power_prints_and_writes_the_kill_matrix(tmp_path):
     assert dict(zip(km.mutant, km.rejected, strict=True)) == {"usam.rho0": False,
                                                               "usam.normalized": True}
     assert (out / "kill_matrix.png").stat().st_size > 1000
+
+
+def test_kill_matrix_on_local_dask_workers_equals_the_serial_one():
+    pytest.importorskip("distributed", reason="needs dask.distributed (the dask extra)")
+    import pandas as pd
+
+    from convlab import claims, power
+
+    chosen = claims.select(["si_yun_2023.usam.no_floor", "si_yun_2023.sam.nonconvex_floor"])
+    serial = power.kill_matrix(chosen, "small", 0)
+    spread = power.kill_matrix(chosen, "small", 0, jobs=2)
+    assert len(serial) == 8                       # nonconvex_floor also selects _rho2
+    pd.testing.assert_frame_equal(serial, spread, check_exact=True)
