@@ -28,15 +28,20 @@ except _PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+local"
 
 #: Submodules imported on first attribute access (module ``__getattr__``, PEP 562).
-_LAZY_MODULES = ("claims", "plotting", "rates", "report", "sharpness", "theory")
+_LAZY_MODULES = ("certify", "claims", "heldout", "mutants", "plotting", "power", "rates", "report",
+                 "sharpness", "theory")
 
 __all__ = [
     "PerRunStreams",
     "Trace",
     "__version__",
+    "certify",
     "claims",
+    "heldout",
+    "mutants",
     "optimizers",
     "oracles",
+    "power",
     "problems",
     "rates",
     "run",

@@ -40,4 +40,17 @@ def provenance() -> dict[str, Any]:
         "scipy_version": scipy.__version__,
         "python_version": platform.python_version(),
         "machine": platform.machine(),
+        "blas": blas(),
     }
+
+
+@functools.cache
+def blas() -> str:
+    """NumPy's BLAS/LAPACK as NumPy reports it (e.g. ``"scipy-openblas 0.3.27"``)."""
+    try:
+        cfg = np.show_config(mode="dicts")
+        deps = cfg.get("Build Dependencies", {})
+        b = deps.get("blas", {})
+        return f"{b.get('name', '?')} {b.get('version', '')}".strip()
+    except (TypeError, ValueError, AttributeError):     # older NumPy: no dict mode
+        return "unknown"

@@ -1,4 +1,5 @@
-"""The ``convlab`` command: ``list``, ``show``, ``verify`` (also ``python -m convlab``)."""
+"""The ``convlab`` command: ``list``, ``show``, ``verify``, ``report`` (also ``python -m
+convlab``)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,10 @@ def _show(args: argparse.Namespace) -> int:
         f"  theory:     {c.theory}",
         f"  expect:     {type(e).__name__} {e.predicted:g} ({e.side}, tol {e.tol:g}, "
         f"max CI width {e.max_width:g}{extra})",
-        f"  why tol:    {e.why}", f"  algorithm:  {c.algorithm_name}",
+        f"  why tol:    {e.why}", f"  tol seeds:  {', '.join(map(str, e.seeds))}",
+        f"  algorithm:  {c.algorithm_name}",
+        (f"  rejects:    {', '.join(c.rejects)}" if c.rejects
+         else f"  control:    {c.control or '(no mutant declared)'}"),
         f"  scenario:   {getattr(c.scenario, '__qualname__', type(c.scenario).__name__)}",
     ]
     lines += [f"  size {k:6s} {dict(v)}" for k, v in c.sizes.items()]
@@ -66,38 +70,55 @@ def _verify(args: argparse.Namespace) -> int:
 
     report = verify(args.only, size=args.size, rng=args.seed, out=args.out,
                     figures=not args.no_figures, echo=not args.quiet, force=args.force,
-                    scheduler=args.scheduler, jobs=args.jobs, claim_files=args.claims or ())
+                    scheduler=args.scheduler, jobs=args.jobs, claim_files=args.claims or (),
+                    power=args.power, seeds=args.seeds)
     print(report)
-    if args.power:
+    if report.kill is not None:
         from . import claims, power
 
-        chosen = claims.select(args.only)
-        km = power.kill_matrix(chosen, args.size, args.seed, echo=not args.quiet,
-                               scheduler=args.scheduler, jobs=args.jobs,
-                               claim_files=[str(Path(f).resolve()) for f in args.claims or ()])
-        table = power.summary(km, chosen)
-        print("\nkill matrix (each claim's scenario with each wrong algorithm of its target):")
+        table = power.summary(report.kill, claims.select(args.only))
+        print("\nkill matrix (each claim's scenario with each wrong algorithm of its target; "
+              "'rejects' counts the mutants the claim declares):")
         print(table.to_string(index=False))
-        print(f"{int(km.rejected.sum())} of {len(km)} (claim, mutant) pairs rejected")
-        if args.out:
-            power.write(km, args.out)
-            print(f"wrote {args.out}/kill_matrix.csv and kill_matrix.png")
+    if report.heldout is not None:
+        print("\nheld-out seeds (seeds the tolerances were not studied at):")
+        print(report.heldout_summary().to_string(index=False))
     if args.out:
         per_claim = "CSV" if args.no_figures else "CSV/PNG"
-        print(f"wrote {args.out}/verdicts.md, verdicts.csv and one {per_claim} per claim"
-              + (" (and parquet)" if have_pyarrow() else ""))
+        extra = (", kill_matrix.csv/.png" if report.kill is not None else "") + (
+            ", heldout.csv" if report.heldout is not None else "")
+        print(f"wrote {args.out}/verdicts.md, verdicts.csv{extra} and one {per_claim} per "
+              "claim" + (" (and parquet)" if have_pyarrow() else "")
+              + f"; the page: {Path(args.out) / 'report.html'}")
     return 0 if report.passed else 1
 
 
-def _seed(text: str) -> int:
-    """``--seed``: a non-negative integer."""
+def _report(args: argparse.Namespace) -> int:
+    from .html_report import write_html
+
+    print(f"wrote {write_html(args.dir)}")
+    return 0
+
+
+def _integer(text: str, least: int, what: str) -> int:
+    """An integer option ``>= least`` (argparse type), the error naming the value."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative (seeds are >= 0)")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{value} {what}")
     return value
+
+
+def _count(text: str) -> int:
+    """``--seeds``: a positive integer."""
+    return _integer(text, 1, "must be at least 1")
+
+
+def _seed(text: str) -> int:
+    """``--seed``: a non-negative integer."""
+    return _integer(text, 0, "is negative (seeds are >= 0)")
 
 
 def _add_claims_option(p: argparse.ArgumentParser) -> None:
@@ -140,8 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_ver.add_argument("--power", action="store_true",
                        help="also run every claim with each wrong algorithm of convlab.mutants "
                             "that targets its algorithm and print the kill matrix (with --out: "
-                            "kill_matrix.csv and .png); reported, not yet part of the exit "
-                            "status")
+                            "kill_matrix.csv and .png); a mutant a claim declares that "
+                            "survives fails the claim")
+    p_ver.add_argument("--seeds", type=_count, default=0, metavar="K",
+                       help="also run every claim at K held-out seeds (not those its "
+                            "tolerance was studied at); a claim passing fewer than 80%% of "
+                            "them fails; Holm-adjusted family statement (with --out: "
+                            "heldout.csv)")
     where = p_ver.add_mutually_exclusive_group()
     where.add_argument("--jobs", type=int, default=1, metavar="N",
                        help="run the claims on a local Dask cluster of N worker processes "
@@ -151,6 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "tcp://HOST:8786 (convlab at the same git revision on each; "
                             "needs the dask extra)")
     p_ver.set_defaults(func=_verify)
+    p_rep = sub.add_parser("report", help="rebuild DIR/report.html from the results saved by "
+                                          "`verify --out DIR` (runs nothing)")
+    p_rep.add_argument("dir", metavar="DIR", help="a folder written by convlab verify --out")
+    p_rep.set_defaults(func=_report)
     return ap
 
 

@@ -33,7 +33,7 @@ import numpy as np
 from . import optimizers
 from ._validation import check_scalar
 from .optimizers.base import GradFn, Hyper, HyperLike, Optimizer, check_x0, row_norm
-from .optimizers.sam import ascent_gradient, perturbed_gradient
+from .optimizers.sam import SAMState, ascent_gradient, perturbed_gradient
 from .optimizers.sasam import AdaptiveState
 from .optimizers.sgd import AMSGradState, _check_betas, amsgrad_update
 
@@ -62,6 +62,45 @@ def sam_ascent_swapped(lr: HyperLike, rho: HyperLike, normalized: bool = True,
     """SAM whose ascent takes the other sample: m-SAM (same sample) ↔ n-SAM (independent)."""
     return optimizers.sam(lr, rho, normalized=normalized, ascent=_SWAP[ascent], eps=eps,
                           momentum=momentum)
+
+
+def _descent_perturbed(lr: HyperLike, rho: HyperLike, normalized: bool, ascent: str,
+                       eps: float, momentum: float, name: str) -> Optimizer:
+    r"""SAM / USAM whose perturbation goes *down* the gradient: :math:`x - \rho\hat g`."""
+    good = optimizers.sam(lr, rho, normalized=normalized, ascent=ascent, eps=eps,
+                          momentum=momentum)            # validates every argument
+    lr_h, rho_h = Hyper("lr", lr), Hyper("rho", rho)
+    beta = float(momentum)
+
+    def step(state: SAMState, grad_fn: GradFn, t: int) -> SAMState:
+        x = state.x
+        g = ascent_gradient(x, grad_fn, ascent)
+        gp = perturbed_gradient(x, g, grad_fn, -np.asarray(rho_h(t)), normalized, eps)
+        buf = state.buf * beta + gp if beta else None
+        return SAMState(x - lr_h(t) * (buf if beta else gp), buf)
+
+    return Optimizer(good.init, step, name, 2, dict(good.hyper))
+
+
+def sam_ascent_sign(lr: HyperLike, rho: HyperLike, normalized: bool = True,
+                    ascent: str = "same", eps: float = 0.0, momentum: float = 0.0
+                    ) -> Optimizer:
+    r"""SAM with the sign of the ascent flipped: the gradient is taken at
+    :math:`x - \rho g/\|g\|` (a descent step) instead of :math:`x + \rho g/\|g\|`."""
+    return _descent_perturbed(lr, rho, normalized, ascent, eps, momentum, "sam_ascent_sign")
+
+
+def usam_ascent_sign(lr: HyperLike, rho: HyperLike, ascent: str = "same",
+                     momentum: float = 0.0) -> Optimizer:
+    r"""USAM with the sign of the ascent flipped: the gradient at :math:`x - \rho g`."""
+    return _descent_perturbed(lr, rho, False, ascent, 0.0, momentum, "usam_ascent_sign")
+
+
+def sgd_lr_frozen(lr: HyperLike, momentum: float = 0.0) -> Optimizer:
+    r"""SGD whose step-size schedule is never advanced: :math:`\eta_0` at every step
+    instead of :math:`\eta_t` (the scheduler's ``step()`` forgotten)."""
+    first = (lambda t, lr=lr: lr(0)) if callable(lr) else lr
+    return optimizers.sgd(first, momentum=momentum)
 
 
 def usam_rho0(lr: HyperLike, rho: HyperLike, ascent: str = "same", momentum: float = 0.0
@@ -231,8 +270,11 @@ CATALOGUE: dict[str, Mutant] = {m.name: m for m in (
     Mutant("sam.unnormalized", _O.sam, sam_unnormalized),
     Mutant("sam.rho0", _O.sam, sam_rho0),
     Mutant("sam.ascent_swapped", _O.sam, sam_ascent_swapped),
+    Mutant("sam.ascent_sign", _O.sam, sam_ascent_sign),
     Mutant("usam.rho0", _O.usam, usam_rho0),
     Mutant("usam.normalized", _O.usam, usam_normalized),
+    Mutant("usam.ascent_sign", _O.usam, usam_ascent_sign),
+    Mutant("sgd.lr_frozen", _O.sgd, sgd_lr_frozen),
     Mutant("gsam.alpha0", _O.gsam, gsam_alpha0),
     Mutant("gsam.alpha_sign", _O.gsam, gsam_alpha_sign),
     Mutant("gsam.rho0", _O.gsam, gsam_rho0),

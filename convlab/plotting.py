@@ -96,6 +96,13 @@ def rate(ax: Any, s: Any, errors: Any, fit: Any = None, predicted: float | None 
     return ax
 
 
+def _per_point(bound: Any, n: int) -> np.ndarray:
+    """A bound per point, or a reference given run by run (a paired ordering) averaged
+    over its runs."""
+    b = np.asarray(bound, float).reshape(n, -1)
+    return b[:, 0] if b.shape[1] == 1 else rates.mean_ci(b, axis=-1)[0]
+
+
 def plot_claim(result: Any, ax: Any = None) -> Any:
     """The figure of a :class:`~convlab.claims.ClaimResult`; returns the Axes."""
     ax = _axes(ax)
@@ -118,8 +125,8 @@ def plot_claim(result: Any, ax: Any = None) -> Any:
                 ax.axhspan(result.predicted * (1 - result.tol), result.predicted * (1 + result.tol),
                            color="k", alpha=0.08, lw=0, label=f"tolerance ±{result.tol:g} (rel.)")
         else:
-            ax.plot(x, np.asarray(m.bound, float).reshape(-1), "k_", ms=14, mew=2,
-                    label="theoretical bound")
+            ax.plot(x, _per_point(m.bound, len(mean)), "k_", ms=14, mew=2,
+                    label="bound / reference (mean per point)")
             if np.all(mean > 0):
                 ax.set_yscale("log")
         if m.s is not None and len(m.s) == len(mean) and np.all(x > 0) and \
@@ -217,6 +224,6 @@ def plotted_points(result: Any) -> Any:
                           "ci_low": lo, "ci_high": hi,
                           "runs": np.isfinite(y).sum(axis=1), "y_label": spec.ylabel})
     if m.kind == "bound":
-        frame["bound"] = np.asarray(m.bound, float).reshape(-1)
+        frame["bound"] = _per_point(m.bound, len(y))
     return frame.assign(predicted=result.predicted, measured=result.measured,
                         verdict=result.verdict.value)

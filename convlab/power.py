@@ -4,14 +4,16 @@ A claim *rejects* a mutant when the claim, run with the mutant in place of its a
 (``claim.check(size, rng, algorithm=mutant.factory)``), does not pass; it lets the mutant
 *survive* when the wrong algorithm passes too. :func:`kill_matrix` runs every
 (claim, applicable mutant) pair as an independent task and returns a tidy frame;
-:func:`summary` gives each claim's "rejects k/n".
+:func:`summary` gives each claim's "rejects k/n" over the mutants it declares
+(``claim.rejects``). A declared mutant that survives fails the claim
+(:func:`failed_claims`); the other applicable mutants are run and shown, not required.
 
 Examples
 --------
 >>> from convlab import claims, power
->>> km = power.kill_matrix(claims.select(["si_yun_2023.usam.no_floor"]), "small", 0)
->>> dict(zip(km.mutant, km.rejected))   # GD (rho = 0) contracts within 10% of USAM's rate
-{'usam.rho0': False, 'usam.normalized': True}
+>>> km = power.kill_matrix(claims.select(["textbook.sgd.one_over_t"]), "small", 0)
+>>> km[["mutant", "declared", "verdict", "rejected"]].to_dict("records")   # a frozen lr floors
+[{'mutant': 'sgd.lr_frozen', 'declared': True, 'verdict': 'above', 'rejected': True}]
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import pandas as pd
 
 from . import mutants
 
-__all__ = ["check_pair", "kill_matrix", "pairs", "summary", "write"]
+__all__ = ["check_pair", "failed_claims", "kill_matrix", "pairs", "summary", "write"]
 
 
 def pairs(claims: Sequence[Any]) -> list[tuple[Any, mutants.Mutant]]:
@@ -53,7 +55,7 @@ def check_pair(key: str, mutant: str, size: str, rng: Any,
         nan = float("nan")
         row = {"verdict": "error", "measured": nan, "ci_low": nan, "ci_high": nan,
                "rejected": True, "error": f"{type(exc).__name__}: {exc}"}
-    return {"key": key, "mutant": mutant, **row}
+    return {"key": key, "mutant": mutant, "declared": mutant in c.rejects, **row}
 
 
 def kill_matrix(claims: Sequence[Any], size: str = "small", rng: Any = 0, *,
@@ -80,8 +82,9 @@ def kill_matrix(claims: Sequence[Any], size: str = "small", rng: Any = 0, *,
     Returns
     -------
     pandas.DataFrame
-        One row per pair, in claim order: ``key, mutant, verdict, measured, ci_low,
-        ci_high, rejected, error`` (``rejected``: the claim does not pass with the mutant).
+        One row per pair, in claim order: ``key, mutant, declared, verdict, measured,
+        ci_low, ci_high, rejected, error`` (``declared``: the mutant is in the claim's
+        ``rejects``; ``rejected``: the claim does not pass with the mutant).
     """
     from . import scaleout
 
@@ -102,8 +105,8 @@ def kill_matrix(claims: Sequence[Any], size: str = "small", rng: Any = 0, *,
         for i, (k, m) in enumerate(todo):
             rows[i] = check_pair(k, m, size, rng, files)
             _say(echo, rows, i, todo)
-    return pd.DataFrame(rows, columns=["key", "mutant", "verdict", "measured", "ci_low",
-                                       "ci_high", "rejected", "error"])
+    return pd.DataFrame(rows, columns=["key", "mutant", "declared", "verdict", "measured",
+                                       "ci_low", "ci_high", "rejected", "error"])
 
 
 def _say(echo: bool, rows: list, i: int, todo: list) -> None:
@@ -116,13 +119,25 @@ def _say(echo: bool, rows: list, i: int, todo: list) -> None:
 
 
 def summary(km: pd.DataFrame, claims: Sequence[Any]) -> pd.DataFrame:
-    """Per claim: ``key, rejects`` ("k/n") and ``survivors`` (the mutants that passed)."""
+    """Per claim: ``key, role, rejects`` ("k/n" of its declared mutants, "control" for a
+    control), ``all`` ("k/n" of every applicable mutant) and ``survivors`` (declared
+    mutants that passed: each fails the claim)."""
     out = []
     for c in claims:
         sub = km[km.key == c.key]
-        out.append({"key": c.key, "rejects": f"{int(sub.rejected.sum())}/{len(sub)}",
-                    "survivors": ", ".join(sub.mutant[~sub.rejected])})
-    return pd.DataFrame(out)
+        dec = sub[sub.declared.astype(bool)]
+        rejects = (f"{int(dec.rejected.sum())}/{len(dec)}" if c.role == "evidence"
+                   else "control")
+        out.append({"key": c.key, "role": c.role, "rejects": rejects,
+                    "all": f"{int(sub.rejected.sum())}/{len(sub)}",
+                    "survivors": ", ".join(dec.mutant[~dec.rejected.astype(bool)])})
+    return pd.DataFrame(out, columns=["key", "role", "rejects", "all", "survivors"])
+
+
+def failed_claims(km: pd.DataFrame) -> list[str]:
+    """The claims with a declared mutant that survived (each fails under ``--power``)."""
+    bad = km[km.declared.astype(bool) & ~km.rejected.astype(bool)]
+    return list(dict.fromkeys(bad.key))
 
 
 def write(km: pd.DataFrame, outdir: Any) -> list[Any]:
@@ -130,6 +145,7 @@ def write(km: pd.DataFrame, outdir: Any) -> list[Any]:
     from pathlib import Path
 
     import matplotlib
+    import numpy as np
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -138,15 +154,23 @@ def write(km: pd.DataFrame, outdir: Any) -> list[Any]:
     outdir.mkdir(parents=True, exist_ok=True)
     km.to_csv(outdir / "kill_matrix.csv", index=False)
     grid = km.pivot(index="key", columns="mutant", values="rejected")
+    declared = km.pivot(index="key", columns="mutant", values="declared")
     keys = list(dict.fromkeys(km.key))
     grid = grid.reindex(index=keys).astype(float)
+    declared = declared.reindex(index=keys, columns=grid.columns)
+    declared = declared.astype(object).where(declared.notna(), False).astype(bool)
     fig, ax = plt.subplots(figsize=(max(4.0, 2 + 0.45 * grid.shape[1]),
                                     max(2.5, 1 + 0.22 * grid.shape[0])))
     ax.imshow(grid.to_numpy(), cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=60, ha="right", fontsize=7)
     ax.set_yticks(range(grid.shape[0]), grid.index, fontsize=6)
+    for (i, j), dec in np.ndenumerate(declared.to_numpy()):
+        if dec:                              # a mutant the claim must reject
+            ax.text(j, i, "✕" if grid.iat[i, j] == 0 else "●", ha="center", va="center",
+                    fontsize=6, color="black")
     ax.set_title("kill matrix: green = the claim rejects the wrong algorithm, red = it "
-                 "survives, blank = not applicable", fontsize=8)
+                 "survives, blank = not applicable;\n● declared and rejected, ✕ declared "
+                 "but survived (the claim fails)", fontsize=8)
     fig.savefig(outdir / "kill_matrix.png", dpi=110, bbox_inches="tight")
     plt.close(fig)
     return [outdir / "kill_matrix.csv", outdir / "kill_matrix.png"]

@@ -22,30 +22,95 @@ COLUMNS = ["key", "paper", "predicted", "measured", "ci", "tol", "verdict", "sec
 
 @dataclass
 class Report:
-    """The results of :func:`verify`."""
+    """The results of :func:`verify`.
+
+    ``kill`` is the kill matrix of ``power=True`` (:func:`convlab.power.kill_matrix`) and
+    ``heldout`` the held-out seed table of ``seeds=K`` (:func:`convlab.heldout.seed_table`),
+    each None when not asked for.
+    """
 
     results: list[ClaimResult]
     size: str
     seed: Any
     seconds: float
+    kill: pd.DataFrame | None = None
+    heldout: pd.DataFrame | None = None
+    need: float = 0.8
+
+    def status(self, r: ClaimResult) -> str:
+        """``PASS``/``FAIL`` of a claim, all checks asked for included (a surviving
+        declared mutant or a held-out pass fraction below ``need`` fails it)."""
+        ok = r.passed
+        if self.kill is not None:
+            from .power import failed_claims
+
+            ok = ok and r.key not in failed_claims(self.kill)
+        if self.heldout is not None:
+            hs = self.heldout_summary()
+            ok = ok and bool(hs.holds[hs.key == r.key].all())
+        return "PASS" if ok else "FAIL"
+
+    def heldout_summary(self) -> pd.DataFrame:
+        """Per claim pass fraction and Holm-adjusted p-value (:func:`heldout.summary`)."""
+        from .heldout import summary
+
+        if self.heldout is None:
+            raise ValueError("no held-out seeds were run (verify(..., seeds=K))")
+        return summary(self.heldout, need=self.need)
 
     @property
     def passed(self) -> bool:
-        """True when every claim passed."""
-        return all(r.passed for r in self.results)
+        """True when every claim passed every check asked for."""
+        return all(self.status(r) == "PASS" for r in self.results)
 
     def table(self) -> pd.DataFrame:
-        """One row per claim (all numbers)."""
-        return pd.DataFrame([r.row() for r in self.results])
+        """One row per claim (all numbers), with ``role``, ``rejects`` and ``heldout``
+        where the kill matrix / held-out seeds were run, and ``status``."""
+        frame = pd.DataFrame([r.row() for r in self.results])
+        if frame.empty:
+            return frame
+        frame["role"] = [r.role for r in self.results]
+        if self.kill is not None:
+            frame["rejects"] = [_rejects(self.kill, r) for r in self.results]
+        if self.heldout is not None:
+            hs = self.heldout_summary().set_index("key")
+            frame["heldout"] = [f"{hs.passed[r.key]}/{hs.seeds[r.key]}" for r in self.results]
+        frame["status"] = [self.status(r) for r in self.results]
+        return frame
 
     def to_markdown(self) -> str:
         """The verdict table as GitHub markdown."""
-        return markdown_table(self.results)
+        return markdown_table(self.results, self)
 
     def __str__(self) -> str:
-        n_pass = sum(r.passed for r in self.results)
-        return (self.to_markdown() + f"\n\n{n_pass}/{len(self.results)} claims passed "
-                f"(size={self.size}, seed={self.seed}, {self.seconds:.1f} s)")
+        n_pass = sum(self.status(r) == "PASS" for r in self.results)
+        n_ctl = sum(r.role == "control" for r in self.results)
+        text = (self.to_markdown() + f"\n\n{n_pass}/{len(self.results)} claims passed "
+                f"({n_ctl} of them controls; size={self.size}, seed={self.seed}, "
+                f"{self.seconds:.1f} s)")
+        if self.kill is not None:
+            km = self.kill
+            dec = km[km.declared.astype(bool)]
+            text += (f"\nkill matrix: {int(dec.rejected.sum())}/{len(dec)} declared (claim, "
+                     f"mutant) pairs rejected; {int(km.rejected.sum())}/{len(km)} of all "
+                     "applicable pairs")
+        if self.heldout is not None:
+            hs = self.heldout_summary()
+            k = int(hs.seeds.max()) if len(hs) else 0
+            text += (f"\nheld-out seeds: {int(hs.holds.sum())}/{len(hs)} claims pass at "
+                     f"least {self.need:.0%} of their {k} held-out seeds; family statement "
+                     "'all claims hold' (Holm, alpha 0.05): "
+                     + ("rejected for " + ", ".join(hs.key[hs.rejected])
+                        if hs.rejected.any() else "not rejected"))
+        return text
+
+
+def _rejects(km: pd.DataFrame, r: ClaimResult) -> str:
+    """"k/n" of the claim's declared mutants rejected, or "control"."""
+    if r.role == "control":
+        return "control"
+    dec = km[(km.key == r.key) & km.declared.astype(bool)]
+    return f"{int(dec.rejected.sum())}/{len(dec)}"
 
 
 def _num(v: float) -> str:
@@ -61,17 +126,33 @@ def _pred(r: ClaimResult) -> str:
     return f"{op}{_num(r.predicted)} {tol}"
 
 
-def markdown_table(results: Sequence[ClaimResult]) -> str:
-    """Key, paper, predicted (± tol), measured [CI], verdict, seconds."""
-    head = ("| key | paper | predicted | measured [95% CI] | verdict | s |\n"
-            "|---|---|---|---|---|---|")
+def markdown_table(results: Sequence[ClaimResult], report: Report | None = None) -> str:
+    """Key, paper, predicted (± tol), measured [CI], verdict, seconds; with ``report``'s
+    kill matrix and held-out seeds also "rejects" and "held-out" columns. A control is
+    marked as such; a FAIL comes first in its row, in capitals."""
+    extra = []
+    if report is not None and report.kill is not None:
+        extra.append("rejects")
+    if report is not None and report.heldout is not None:
+        extra.append("held-out")
+        hs = report.heldout_summary().set_index("key")
+    head = ("| key | paper | predicted | measured [95% CI] | verdict | "
+            + "".join(f"{e} | " for e in extra) + "s |\n|---|---|---|---|---|"
+            + "---|" * len(extra) + "---|")
     lines = [head]
     for r in results:
         lo, hi = r.ci
-        mark = "PASS" if r.passed else "FAIL"
+        mark = report.status(r) if report is not None else ("PASS" if r.passed else "FAIL")
+        role = "; control" if r.role == "control" else ""
+        cells = []
+        if "rejects" in extra:
+            cells.append(_rejects(report.kill, r))
+        if "held-out" in extra:
+            cells.append(f"{hs.passed[r.key]}/{hs.seeds[r.key]}")
         lines.append(f"| `{r.key}` | {r.paper.split(';')[0].split('(')[0].strip()} | {_pred(r)} | "
-                     f"{_num(r.measured)} [{_num(lo)}, {_num(hi)}] | {mark} ({r.verdict.value}) | "
-                     f"{r.seconds:.1f} |")
+                     f"{_num(r.measured)} [{_num(lo)}, {_num(hi)}] | "
+                     f"{mark} ({r.verdict.value}{role}) | "
+                     + "".join(f"{c} | " for c in cells) + f"{r.seconds:.1f} |")
     return "\n".join(lines)
 
 
@@ -82,6 +163,9 @@ def atomic_write(path: Path, write: Callable[[Path], Any]) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
+        umask = os.umask(0)                       # mkstemp makes 0600 files: use the umask
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -206,7 +290,7 @@ def _load_finished(claim: Any, size: str, rng: Any, outdir: Path) -> ClaimResult
                            bool(row["passed"]), row["predicted"], row["measured"],
                            (row["ci_low"], row["ci_high"]), row["tol"], row["side"],
                            row["size"], row["seconds"], None, m,
-                           details=row.get("details", ""))
+                           details=row.get("details", ""), role=claim.role)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -217,11 +301,12 @@ def _save_finished(result: ClaimResult, claim: Any, rng: Any, outdir: Path,
     import json
 
     from ._provenance import provenance
+    from .html_report import claim_record
 
     payload = {"fingerprint": _fingerprint(claim, result.size, rng), "row": result.row(),
                "kind": result.measurement.kind,
                "files": {Path(p).name: _sha256(Path(p)) for p in written},
-               "provenance": provenance()}
+               "provenance": provenance(), "claim": claim_record(claim)}
     text = json.dumps(payload, default=lambda o: o.item() if hasattr(o, "item") else repr(o),
                       indent=1)
     atomic_write(outdir / f"{_slug(result.key)}.json", lambda p: p.write_text(text))
@@ -255,7 +340,8 @@ def check_seed(rng: Any) -> None:
 def verify(keys: Sequence[str] | None = None, size: str = "small", rng: Any = 0,
            out: str | Path | None = None, *, figures: bool = True, echo: bool = False,
            force: bool = False, scheduler: str | None = None, jobs: int = 1,
-           claim_files: Sequence[str | Path] = ()) -> Report:
+           claim_files: Sequence[str | Path] = (), power: bool = False, seeds: int = 0,
+           need: float = 0.8) -> Report:
     """Run the claims ``keys`` (prefixes allowed; all if None) at ``size``.
 
     Parameters
@@ -292,6 +378,16 @@ def verify(keys: Sequence[str] | None = None, size: str = "small", rng: Any = 0,
     claim_files : sequence of paths
         Python files whose ``CLAIMS`` are added to the registry first
         (:func:`convlab.claims.load_file`); their keys can then be selected.
+    power : bool
+        Also run every claim with each wrong algorithm of its target
+        (:func:`convlab.power.kill_matrix`, at seed ``rng``); a mutant the claim declares
+        (``claim.rejects``) that survives fails the claim. With ``out``:
+        ``kill_matrix.csv`` and ``kill_matrix.png``.
+    seeds : int
+        Also run every claim at this many held-out seeds (:mod:`convlab.heldout`); a claim
+        passing fewer than ``need`` of them fails. With ``out``: ``heldout.csv``.
+    need : float
+        The pass fraction over held-out seeds a claim needs (default 0.8).
 
     Returns
     -------
@@ -324,6 +420,10 @@ def verify(keys: Sequence[str] | None = None, size: str = "small", rng: Any = 0,
     if size not in SIZES:
         raise ValueError(f"size={size!r} is not one of {SIZES}")
     check_seed(rng)
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 0:
+        raise ValueError(f"seeds={seeds!r} must be a non-negative integer (held-out seeds)")
+    if power and not isinstance(rng, int | np.integer):
+        raise ValueError(f"power=True needs an integer seed, got rng={rng!r}")
     if scaleout.is_distributed(scheduler, jobs):       # validate before any work
         scaleout.check_seed(rng)
     files = [str(Path(f).resolve()) for f in claim_files]
@@ -369,8 +469,27 @@ def verify(keys: Sequence[str] | None = None, size: str = "small", rng: Any = 0,
             if outdir is not None:
                 written = write_claim(r, outdir, figure=figures)
                 _save_finished(r, claims[i], rng, outdir, written)
-    report = Report(results, size, rng, time.perf_counter() - t0)
+    kill = held = None
+    if power:
+        from . import power as power_
+
+        kill = power_.kill_matrix(claims, size, rng, echo=echo, scheduler=scheduler,
+                                  jobs=jobs, claim_files=files)
+        if outdir is not None:
+            power_.write(kill, outdir)
+    if seeds:
+        from . import heldout
+
+        held = heldout.seed_table(claims, seeds, size, echo=echo, scheduler=scheduler,
+                                  jobs=jobs, claim_files=files)
+        if outdir is not None:
+            write_table(held, outdir / "heldout.csv")
+    report = Report(results, size, rng, time.perf_counter() - t0, kill, held, need)
     if outdir is not None:
         atomic_write(outdir / "verdicts.md", lambda p: p.write_text(str(report) + "\n"))
         write_table(report.table(), outdir / "verdicts.csv")
+        from .html_report import write_html
+
+        # report.html, rendered from the files saved above (`convlab report DIR` re-renders)
+        write_html(outdir, report, reused=[claims[i].key for i in range(n) if i not in todo])
     return report

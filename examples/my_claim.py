@@ -11,6 +11,7 @@ CLAIMS = [MINE.claim(
     "sgd.least_squares_one_over_t",
     theorem="SGD on a strongly convex finite sum", statement="E f(x_T) - f* = Theta(1/T)",
     theory="C / T", expect=Slope(-1.0, tol=0.15, why="slope -0.93 +- 0.06 at seeds 0-5"),
+    rejects=("sgd.lr_frozen",),           # a wrong algorithm this claim must fail
     scenario=Sweep(
         problem=lambda: problems.least_squares(n=20, dim=5, noise=0.5, rng=0),
         params=lambda p: {"lr": schedules.inverse_power(1 / p.mu, 1.0, 2 * p.L_max / p.mu)},

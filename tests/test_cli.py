@@ -112,11 +112,12 @@ def test_verify_without_pyarrow_writes_csv_only(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == repr([key])        # only the second folder was computed
     assert sorted(p.name for p in without.iterdir()) == sorted(
-        [f"{key}.csv", f"{key}.json", "verdicts.csv", "verdicts.md"])    # silently no parquet
+        [f"{key}.csv", f"{key}.json", "report.html", "run.json", "verdicts.csv",
+         "verdicts.md"])                                                  # silently no parquet
     assert (without / f"{key}.csv").read_bytes() == before[f"{key}.csv"]
-    assert {p.name: p.read_bytes() for p in with_pa.iterdir()
-            if p.name not in ("verdicts.md", "verdicts.csv")} == {
-        k: v for k, v in before.items() if k not in ("verdicts.md", "verdicts.csv")}
+    per_run = ("verdicts.md", "verdicts.csv", "report.html", "run.json")  # rewritten each run
+    assert {p.name: p.read_bytes() for p in with_pa.iterdir() if p.name not in per_run} == {
+        k: v for k, v in before.items() if k not in per_run}
 
 
 # ------------------------------------------------------------------------------------------

@@ -233,9 +233,31 @@ def test_shifted_predictions_give_below_and_above_and_the_true_one_matches():
 def test_verdict_band_edges():
     fit = make_fit(-1.0, (-1.05, -0.95))
     assert verdict(fit, -0.8, tol=0.1) is Verdict.BELOW  # hi = -0.95 < -0.9
-    assert verdict(fit, -0.86, tol=0.1) is Verdict.MATCHES  # hi = -0.95 >= -0.96
+    # the CI [-1.05, -0.95] straddles the band's lower edge -0.96: an equivalence test
+    # cannot conclude, the lenient overlap rule of convlab <= 0.2 called it a match
+    assert verdict(fit, -0.86, tol=0.1) is Verdict.INCONCLUSIVE
+    assert verdict(fit, -0.86, tol=0.1, rule="overlap") is Verdict.MATCHES
     assert verdict(fit, -1.2, tol=0.1) is Verdict.ABOVE  # lo = -1.05 > -1.1
-    assert verdict(fit, -1.14, tol=0.1) is Verdict.MATCHES
+    assert verdict(fit, -1.14, tol=0.1) is Verdict.INCONCLUSIVE
+    assert verdict(fit, -1.04, tol=0.1) is Verdict.MATCHES  # [-1.05, -0.95] inside [-1.14, -0.94]
+    assert verdict(fit, -1.0, tol=0.05) is Verdict.MATCHES   # CI edges on the band's edges
+    # one-sided: an upper bound holds when hi <= predicted + tol, whatever lo is
+    assert verdict(fit, -1.2, tol=0.3, side="upper") is Verdict.MATCHES      # hi <= -0.9
+    assert verdict(fit, -1.1, tol=0.1, side="upper") is Verdict.INCONCLUSIVE  # lo < -1 < hi
+    assert verdict(fit, -0.9, tol=0.1, side="lower") is Verdict.INCONCLUSIVE
+    with pytest.raises(ValueError, match="rule must be"):
+        verdict(fit, -1.0, rule="loose")
+
+
+def test_value_verdict_reads_the_ci():
+    assert verdict_value(1.0, (0.95, 1.05), 1.0, rtol=0.1) is Verdict.MATCHES
+    assert verdict_value(1.0, (0.85, 1.05), 1.0, rtol=0.1) is Verdict.INCONCLUSIVE
+    assert verdict_value(1.0, (0.85, 1.05), 1.0, rtol=0.1, rule="overlap") is Verdict.MATCHES
+    assert verdict_value(1.3, (1.2, 1.4), 1.0, rtol=0.1) is Verdict.ABOVE
+    assert verdict_value(0.7, (0.6, 0.8), 1.0, rtol=0.1) is Verdict.BELOW
+    assert verdict_value(0.7, (0.6, 0.8), 1.0, rtol=0.1, side="upper") is Verdict.MATCHES
+    assert verdict_value(1.05, (1.0, 1.15), 1.0, rtol=0.1, side="upper") is \
+        Verdict.INCONCLUSIVE
 
 
 def test_wide_or_undefined_ci_is_inconclusive():
@@ -243,7 +265,8 @@ def test_wide_or_undefined_ci_is_inconclusive():
     assert noisy.ci_width > 0.5
     assert verdict(noisy, noisy.exponent) is Verdict.INCONCLUSIVE
     assert verdict(make_fit(-1.0, (-1.3, -0.7)), -1.0, max_width=0.5) is Verdict.INCONCLUSIVE
-    assert verdict(make_fit(-1.0, (-1.3, -0.7)), -1.0, max_width=0.7) is Verdict.MATCHES
+    assert verdict(make_fit(-1.0, (-1.3, -0.7)), -1.0, max_width=0.7, tol=0.3) is \
+        Verdict.MATCHES
     assert verdict(make_fit(-1.0, (-math.inf, -0.7)), -1.0) is Verdict.INCONCLUSIVE
     assert verdict(make_fit(math.nan, (math.nan, math.nan)), -1.0) is Verdict.INCONCLUSIVE
 
@@ -374,16 +397,17 @@ def test_public_names_are_importable_from_the_package():
     assert rates.Verdict is rates._common.Verdict
 
 
-def test_verdict_value():
-    ci = (0.95, 1.15)
-    assert verdict_value(1.05, ci, 1.0, rtol=0.1) is Verdict.MATCHES
-    assert verdict_value(1.3, ci, 1.0, rtol=0.1) is Verdict.ABOVE
-    assert verdict_value(0.7, ci, 1.0, rtol=0.1) is Verdict.BELOW
-    assert verdict_value(0.7, ci, 1.0, rtol=0.1, side="upper") is Verdict.MATCHES
-    assert verdict_value(1.3, ci, 1.0, rtol=0.1, side="upper") is Verdict.ABOVE
-    assert verdict_value(1.3, ci, 1.0, rtol=0.1, side="lower") is Verdict.MATCHES
+def test_verdict_value_overlap_rule_judges_the_point_estimate():
+    ci = (0.95, 1.15)                  # the lenient rule of convlab <= 0.2, kept on request
+    kw = {"rtol": 0.1, "rule": "overlap"}
+    assert verdict_value(1.05, ci, 1.0, **kw) is Verdict.MATCHES
+    assert verdict_value(1.3, ci, 1.0, **kw) is Verdict.ABOVE
+    assert verdict_value(0.7, ci, 1.0, **kw) is Verdict.BELOW
+    assert verdict_value(0.7, ci, 1.0, side="upper", **kw) is Verdict.MATCHES
+    assert verdict_value(1.3, ci, 1.0, side="upper", **kw) is Verdict.ABOVE
+    assert verdict_value(1.3, ci, 1.0, side="lower", **kw) is Verdict.MATCHES
     assert verdict_value(1.0, ci, 1.0, rtol=0.1, max_rel_width=0.1) is Verdict.INCONCLUSIVE
-    assert verdict_value(1.0, ci, 1.0, rtol=0.1, max_rel_width=0.3) is Verdict.MATCHES
+    assert verdict_value(1.0, ci, 1.0, rtol=0.2, max_rel_width=0.3) is Verdict.MATCHES
     assert verdict_value(1.0, ci, 0.0, rtol=0.1) is Verdict.INCONCLUSIVE
     assert verdict_value(1.0, ci, -1.0, rtol=0.1) is Verdict.INCONCLUSIVE
     assert verdict_value(1.0, ci, math.nan, rtol=0.1) is Verdict.INCONCLUSIVE

@@ -70,8 +70,15 @@ class Measurement:
 class Expectation:
     """What the numbers must show: ``predicted`` within ``tol`` (absolute on exponents,
     relative on values), ``why`` that tolerance (a derivation or convergence study),
-    ``side`` (``"upper"`` for upper bounds: smaller is consistent) and ``max_width`` (a
-    wider CI is INCONCLUSIVE).
+    ``side`` (``"upper"`` for upper bounds: smaller is consistent), ``max_width`` (a
+    wider CI is INCONCLUSIVE), ``seeds`` (the seeds the tolerance was studied at:
+    ``convlab verify --seeds K`` holds the claim out at others) and ``diverged_ok``
+    (divergence is part of the prediction; otherwise a diverged run the verdict reads
+    makes the verdict DIVERGED).
+
+    Every verdict is read from a CI: MATCHES only when the CI lies inside the band
+    (an equivalence test, :func:`convlab.rates.verdict`), INCONCLUSIVE when it
+    straddles an edge.
     """
 
     kind: ClassVar[str] = ""
@@ -80,8 +87,12 @@ class Expectation:
     why: str = ""
     side: Side = "two-sided"
     max_width: float = 0.5
+    seeds: tuple[int, ...] = (0,)
+    diverged_ok: bool = False
 
     def __post_init__(self) -> None:
+        if not self.seeds or not all(isinstance(k, int) and k >= 0 for k in self.seeds):
+            raise ValueError(f"seeds={self.seeds!r} must be a non-empty tuple of seeds >= 0")
         if self.side not in get_args(Side):
             raise ValueError(f"side={self.side!r} is not one of {get_args(Side)}")
         for name in ("predicted", "tol", "max_width"):
@@ -94,6 +105,14 @@ class Expectation:
     def evaluate(self, m: Measurement) -> tuple[Any, float, tuple[float, float], Verdict]:
         """Fit or summarise ``m``: ``(fit, measured, ci, verdict)``."""
         raise NotImplementedError
+
+    def diverged(self, m: Measurement) -> tuple[int, int]:
+        """``(diverged, total)``: non-finite entries among the numbers the verdict reads."""
+        data = m.errors if self.kind == "slope" else m.values
+        if data is None:
+            return 0, 0
+        arr = np.asarray(data, dtype=float)
+        return int(np.count_nonzero(~np.isfinite(arr))), int(arr.size)
 
 
 @dataclass(frozen=True)
@@ -128,7 +147,9 @@ class Ratio(Expectation):
 
 @dataclass(frozen=True)
 class Bound(Expectation):
-    """A one-sided bound: ``mean(values) <= bound (1 + tol)`` at every point."""
+    """A one-sided bound: at every point the upper CI end of ``mean(values) / bound`` is
+    ``<= 1 + tol`` (MATCHES); ABOVE when the lower CI end exceeds it; else INCONCLUSIVE.
+    The point judged is the one with the largest upper CI end."""
 
     kind: ClassVar[str] = "bound"
     predicted: float = 1.0
@@ -137,21 +158,43 @@ class Bound(Expectation):
 
     def evaluate(self, m: Measurement) -> tuple[Any, float, tuple[float, float], Verdict]:
         vals = np.atleast_2d(np.asarray(m.values, dtype=float))
-        bound = np.asarray(m.bound, dtype=float).reshape(vals.shape[0])
+        ratio, lo, hi = self._ratio(vals, m.bound)
+        if not np.all(np.isfinite(hi)):
+            worst = int(np.argmax(~np.isfinite(hi)))
+            return None, float(ratio[worst]), (float(lo[worst]), float(hi[worst])), \
+                Verdict.INCONCLUSIVE
+        worst = int(np.argmax(hi))
+        r, ci = float(ratio[worst]), (float(lo[worst]), float(hi[worst]))
+        v = rates.verdict_value(r, ci, 1.0, rtol=self.tol, side="upper")
+        return None, r, ci, v
+
+    @staticmethod
+    def _ratio(vals: np.ndarray, bound: Any) -> tuple[np.ndarray, ...]:
+        """``mean(values) / bound`` per point with its CI (``bound`` fixed per point)."""
+        b = np.asarray(bound, dtype=float).reshape(vals.shape[0])
         mean, lo, hi = (np.atleast_1d(a) for a in rates.mean_ci(vals, axis=-1))
-        ratio = mean / bound
-        worst = int(np.nanargmax(ratio))
-        r = float(ratio[worst])
-        ci = (float(lo[worst] / bound[worst]), float(hi[worst] / bound[worst]))
-        if not np.all(np.isfinite(ratio)):
-            return None, r, ci, Verdict.INCONCLUSIVE
-        return None, r, ci, Verdict.MATCHES if r <= 1.0 + self.tol else Verdict.ABOVE
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return mean / b, lo / b, hi / b
 
 
 @dataclass(frozen=True)
 class Order(Bound):
     """An ordering: the algorithm's quantity (``values``) is below a reference's
-    (``bound``) at every point, e.g. "SA-SAM ends flatter than SAM"."""
+    (``bound``) at every point, e.g. "SA-SAM ends flatter than SAM".
+
+    When ``bound`` holds the reference run by run (the shape of ``values``, the two on
+    common random numbers) the ratio's CI is the paired bootstrap CI
+    (:func:`convlab.rates.paired_ratio_ci`); a ``bound`` of one value per point is a fixed
+    reference, as in :class:`Bound`.
+    """
+
+    @staticmethod
+    def _ratio(vals: np.ndarray, bound: Any) -> tuple[np.ndarray, ...]:
+        b = np.asarray(bound, dtype=float)
+        if b.size == vals.size and vals.shape[-1] > 1:
+            return tuple(np.atleast_1d(a) for a in
+                         rates.paired_ratio_ci(vals, b.reshape(vals.shape), axis=-1))
+        return Bound._ratio(vals, bound)
 
 
 @dataclass
@@ -175,6 +218,7 @@ class ClaimResult:
     log_power: float = 0.0
     plot_spec: Any = None
     algorithm: str = ""
+    role: str = "evidence"
 
     @property
     def estimate(self) -> float:
@@ -220,6 +264,12 @@ class Claim:
     way the scenario builds that optimizer; ``sizes`` the parameters of ``"small"`` (CI)
     and ``"full"``; ``experiment`` the THEORY.md §5 id; ``plot`` a
     :class:`convlab.plotting.Plot`; ``source`` where it was defined.
+
+    ``rejects`` names the :mod:`convlab.mutants` entries (wrong algorithms of the claim's
+    target) that the verdict must reject: ``convlab verify --power`` runs the scenario
+    with each, and a survivor fails the claim. A claim that rejects nothing is a
+    *control* and says why in ``control`` (machinery checks, negative controls); reports
+    show it as a control, never as plain evidence.
     """
 
     key: str
@@ -235,8 +285,11 @@ class Claim:
     finding: str = ""
     plot: Any = None
     source: str = ""
+    rejects: tuple[str, ...] = ()
+    control: str = ""
 
     def __post_init__(self) -> None:
+        self._check_rejects()
         if not isinstance(self.key, str) or self.key.count(".") < 1 or " " in self.key:
             raise ValueError(f"claim key {self.key!r} must look like '<paper>.<what>'")
         if not isinstance(self.expect, Expectation):
@@ -249,6 +302,27 @@ class Claim:
         missing = [s for s in SIZES if s not in self.sizes]
         if missing:
             raise ValueError(f"{self.key}: sizes lacks {missing}")
+
+    def _check_rejects(self) -> None:
+        """``rejects``: known mutants of this claim's algorithm; a control rejects none."""
+        from .. import mutants
+
+        if isinstance(self.rejects, str) or not isinstance(self.rejects, tuple | list):
+            raise TypeError(f"{self.key}: rejects={self.rejects!r} must be a tuple of "
+                            "mutant names")
+        for name in self.rejects:
+            m = mutants.get(name)                       # a clear error for unknown names
+            if m.target is not self.algorithm:
+                raise ValueError(f"{self.key}: mutant {name!r} targets {_name(m.target)}, "
+                                 f"not this claim's algorithm {_name(self.algorithm)}")
+        if self.control and self.rejects:
+            raise ValueError(f"{self.key}: a control (control={self.control!r}) declares no "
+                             f"mutants to reject, got rejects={tuple(self.rejects)!r}")
+
+    @property
+    def role(self) -> str:
+        """``"control"`` or ``"evidence"`` (a claim that declares mutants it rejects)."""
+        return "control" if self.control or not self.rejects else "evidence"
 
     # the expectation's fields, under the names reports and tests use
     predicted = property(lambda self: self.expect.predicted)
@@ -282,11 +356,17 @@ class Claim:
         if not m.kind:
             m.kind = self.expect.kind
         fit, measured, ci, v = self.expect.evaluate(m)
+        bad, total = self.expect.diverged(m)
+        details = m.notes
+        if bad:
+            details = f"{bad} of {total} entries diverged (non-finite); " + details
+            if not self.expect.diverged_ok:
+                v = Verdict.DIVERGED
         return ClaimResult(self.key, self.paper, v, v is Verdict.MATCHES, self.predicted,
                            measured, ci, self.tol, self.side, size,
-                           time.perf_counter() - t0, fit, m, details=m.notes,
+                           time.perf_counter() - t0, fit, m, details=details,
                            log_power=getattr(self.expect, "log_power", 0.0),
-                           plot_spec=self.plot, algorithm=_name(alg))
+                           plot_spec=self.plot, algorithm=_name(alg), role=self.role)
 
     def evaluate(self, m: Measurement) -> tuple[Any, float, tuple[float, float], Verdict]:
         """Fit / summarise a measurement and give the verdict (``self.expect.evaluate``)."""

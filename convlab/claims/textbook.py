@@ -37,5 +37,6 @@ CLAIMS = [
                "full": {"T": [250, 500, 1000, 2000, 4000, 8000, 16000], "runs": 2048,
                         "dim": 5}},
         plot=Plot("T", "E f(x_T) - f*"),
+        rejects=("sgd.lr_frozen",),
     ),
 ]

@@ -32,7 +32,8 @@ Layout
 * :mod:`~convlab.rates.power`: :class:`PowerLawFit`, :func:`fit_power_law`, :func:`fit_scaling`.
 * :mod:`~convlab.rates.geometric`: :class:`GeometricFit`, :func:`fit_geometric`.
 * :mod:`~convlab.rates.floor`: :class:`FloorFit`, :func:`fit_power_law_floor`.
-* :mod:`~convlab.rates.summaries`: :func:`tail_mean`, :func:`is_stationary`, :func:`mean_ci`.
+* :mod:`~convlab.rates.summaries`: :func:`tail_mean`, :func:`is_stationary`, :func:`mean_ci`,
+  :func:`paired_ratio_ci`.
 * :mod:`~convlab.rates.verdicts`: :func:`verdict`, :func:`verdict_value`.
 * :mod:`~convlab.rates._common`: :class:`Verdict`, types, input checks, bootstrap helpers.
 
@@ -50,7 +51,7 @@ from ._common import Side as Side
 from .floor import FloorFit, fit_power_law_floor
 from .geometric import GeometricFit, fit_geometric
 from .power import PowerLawFit, fit_power_law, fit_scaling
-from .summaries import is_stationary, mean_ci, tail_mean
+from .summaries import is_stationary, mean_ci, paired_ratio_ci, tail_mean
 from .verdicts import verdict, verdict_value
 
 __all__ = [
@@ -65,6 +66,7 @@ __all__ = [
     "fit_scaling",
     "is_stationary",
     "mean_ci",
+    "paired_ratio_ci",
     "tail_mean",
     "verdict",
     "verdict_value",

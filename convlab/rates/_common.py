@@ -24,10 +24,11 @@ _NAN_CI: tuple[float, float] = (math.nan, math.nan)
 class Verdict(enum.Enum):
     """Outcome of comparing a fitted quantity with its predicted value."""
 
-    MATCHES = "matches"  # the CI overlaps the band predicted +/- tol
+    MATCHES = "matches"  # the CI lies inside the band predicted +/- tol (equivalence)
     BELOW = "below"  # the whole CI lies below the band
     ABOVE = "above"  # the whole CI lies above the band
-    INCONCLUSIVE = "inconclusive"  # CI not finite or too wide, or a mean error <= 0
+    INCONCLUSIVE = "inconclusive"  # CI straddles an edge, not finite or too wide
+    DIVERGED = "diverged"  # a run the verdict reads diverged (counted, never dropped)
 
 
 

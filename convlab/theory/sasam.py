@@ -17,8 +17,8 @@ import numpy as np
 
 from .si_yun import band_gap
 
-__all__ = ["sasam_cycle_amplitude", "sasam_limit_step", "sasam_long_run_level",
-           "xy_flat_curvature", "xy_gd_flow_trace"]
+__all__ = ["sasam_cycle_amplitude", "sasam_floor_scale_exponent", "sasam_limit_step",
+           "sasam_long_run_level", "xy_flat_curvature", "xy_gd_flow_trace"]
 
 
 def sasam_limit_step(L):
@@ -57,3 +57,12 @@ def xy_flat_curvature() -> float:
     :math:`(xy-1)^2` (THEORY.md §4.4: min of :math:`2(x^2+y^2)` on :math:`xy = 1`; the
     Hessian there has eigenvalues 4 (normal to the manifold) and 0)."""
     return 4.0
+
+
+def sasam_floor_scale_exponent(beta: float = 0.5) -> float:
+    r"""Exponent of the SAM-cycle floor of SA-SAM with :math:`\rho = \eta^\beta` under
+    :math:`f \to c f` (THEORY.md §2.8, §3.7 [D✓, ours]): the AdGD step scales like
+    :math:`1/c` (the iterates are unchanged), :math:`\rho^2` like :math:`c^{-2\beta}`, and the
+    floor :math:`\tfrac12 cL\,(\eta cL\rho/(2-\eta cL))^2` at :math:`\eta cL \to 1/2` like
+    :math:`c^{1-2\beta}`: 0 for :math:`\rho = \sqrt\eta`, 1 for a frozen :math:`\rho`."""
+    return 1.0 - 2.0 * float(beta)
