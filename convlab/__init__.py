@@ -29,7 +29,7 @@ except _PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 #: Submodules imported on first attribute access (module ``__getattr__``, PEP 562).
 _LAZY_MODULES = ("certify", "claims", "heldout", "mutants", "plotting", "power", "rates", "report",
-                 "sharpness", "theory")
+                 "sharpness", "theory", "worst")
 
 __all__ = [
     "PerRunStreams",
@@ -49,6 +49,7 @@ __all__ = [
     "sharpness",
     "theory",
     "verify",
+    "worst",
 ]
 
 

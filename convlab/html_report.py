@@ -211,6 +211,10 @@ def load(outdir: str | Path) -> dict[str, Any]:
     vrows = {} if verdicts is None else {r["key"]: r for r in verdicts.to_dict("records")}
     # a folder re-used by a run without --power / --seeds may hold an older run's tables
     kill = _csv(outdir / "kill_matrix.csv") if run.get("power", True) else None
+    if kill is not None:
+        from .power import collapse
+
+        kill = collapse(kill)                 # one row per (claim, mutant) over its seeds
     held = _csv(outdir / "heldout.csv") if run.get("heldout", True) else None
     need = float(run.get("need", 0.8))
     held_sum = None

@@ -26,7 +26,8 @@ import pandas as pd
 
 from . import mutants
 
-__all__ = ["check_pair", "failed_claims", "kill_matrix", "pairs", "summary", "write"]
+__all__ = ["check_pair", "collapse", "failed_claims", "kill_matrix", "pairs", "summary",
+           "write"]
 
 
 def pairs(claims: Sequence[Any]) -> list[tuple[Any, mutants.Mutant]]:
@@ -55,13 +56,15 @@ def check_pair(key: str, mutant: str, size: str, rng: Any,
         nan = float("nan")
         row = {"verdict": "error", "measured": nan, "ci_low": nan, "ci_high": nan,
                "rejected": True, "error": f"{type(exc).__name__}: {exc}"}
-    return {"key": key, "mutant": mutant, "declared": mutant in c.rejects, **row}
+    return {"key": key, "mutant": mutant, "seed": rng, "declared": mutant in c.rejects,
+            **row}
 
 
 def kill_matrix(claims: Sequence[Any], size: str = "small", rng: Any = 0, *,
-                echo: bool = False, scheduler: str | None = None, jobs: int = 1,
+                seeds: Sequence[int] | None = None, echo: bool = False,
+                scheduler: str | None = None, jobs: int = 1,
                 claim_files: Sequence[str] = ()) -> pd.DataFrame:
-    """Run each claim with each applicable mutant, each pair an independent task.
+    """Run each claim with each applicable mutant; each (claim, mutant, seed) is a task.
 
     Parameters
     ----------
@@ -71,6 +74,10 @@ def kill_matrix(claims: Sequence[Any], size: str = "small", rng: Any = 0, *,
         Scenario size.
     rng : int
         Seed given to every scenario (the same as the correct run's).
+    seeds : sequence of int, optional
+        Run every pair at each of these seeds instead of ``rng`` alone (one row per
+        (claim, mutant, seed); :func:`collapse` gives one row per pair, rejected only
+        when rejected at every seed).
     echo : bool
         One progress line per pair on stderr.
     scheduler, jobs : optional
@@ -82,38 +89,58 @@ def kill_matrix(claims: Sequence[Any], size: str = "small", rng: Any = 0, *,
     Returns
     -------
     pandas.DataFrame
-        One row per pair, in claim order: ``key, mutant, declared, verdict, measured,
-        ci_low, ci_high, rejected, error`` (``declared``: the mutant is in the claim's
-        ``rejects``; ``rejected``: the claim does not pass with the mutant).
+        One row per (claim, mutant, seed), in claim order: ``key, mutant, seed, declared,
+        verdict, measured, ci_low, ci_high, rejected, error`` (``declared``: the mutant is
+        in the claim's ``rejects``; ``rejected``: the claim does not pass with the mutant).
     """
     from . import scaleout
 
-    todo = [(c.key, m.name) for c, m in pairs(claims)]
+    run_at = [rng] if seeds is None else list(seeds)
+    if not run_at:
+        raise ValueError("seeds is empty: give at least one seed")
+    todo = [(c.key, m.name, s) for c, m in pairs(claims) for s in run_at]
     files = tuple(map(str, claim_files))
     rows: list[dict[str, Any] | None] = [None] * len(todo)
     if scaleout.is_distributed(scheduler, jobs):
-        seed = scaleout.check_seed(rng)
+        for s in run_at:
+            scaleout.check_seed(s)
         distributed = scaleout.require_distributed()
         with scaleout.cluster_client(scheduler, jobs) as client:
-            futures = {client.submit(check_pair, k, m, size, seed, files, pure=False): i
-                       for i, (k, m) in enumerate(todo)}
+            futures = {client.submit(check_pair, k, m, size, s, files, pure=False): i
+                       for i, (k, m, s) in enumerate(todo)}
             for future in distributed.as_completed(futures, loop=client.loop):
                 i = futures[future]
                 rows[i] = future.result()
                 _say(echo, rows, i, todo)
     else:
-        for i, (k, m) in enumerate(todo):
-            rows[i] = check_pair(k, m, size, rng, files)
+        for i, (k, m, s) in enumerate(todo):
+            rows[i] = check_pair(k, m, size, s, files)
             _say(echo, rows, i, todo)
-    return pd.DataFrame(rows, columns=["key", "mutant", "declared", "verdict", "measured",
-                                       "ci_low", "ci_high", "rejected", "error"])
+    return pd.DataFrame(rows, columns=["key", "mutant", "seed", "declared", "verdict",
+                                       "measured", "ci_low", "ci_high", "rejected", "error"])
+
+
+def collapse(km: pd.DataFrame) -> pd.DataFrame:
+    """One row per (claim, mutant): ``rejected`` only when rejected at every seed run,
+    ``seeds_rejected`` "k/n"; the other columns are those of the first seed. A frame of
+    one seed per pair (or without a ``seed`` column) comes back with the same rows."""
+    if km.empty:
+        return km.assign(seeds_rejected=pd.Series(dtype=str))
+    g = km.groupby(["key", "mutant"], sort=False)
+    first = g.head(1).reset_index(drop=True)
+    rej = g.rejected.agg(["all", "sum", "count"]).reset_index()
+    out = first.drop(columns="rejected").merge(rej, on=["key", "mutant"], sort=False)
+    out = out.rename(columns={"all": "rejected"})
+    out["seeds_rejected"] = [f"{int(a)}/{int(b)}" for a, b in zip(out["sum"], out["count"],
+                                                                   strict=True)]
+    return out.drop(columns=["sum", "count"])[[*[c for c in km.columns], "seeds_rejected"]]
 
 
 def _say(echo: bool, rows: list, i: int, todo: list) -> None:
     if echo:
         done = sum(r is not None for r in rows)
         r = rows[i]
-        print(f"[{done}/{len(todo)}] {r['key']} x {r['mutant']}: "
+        print(f"[{done}/{len(todo)}] {r['key']} x {r['mutant']} @ seed {r['seed']}: "
               f"{'rejected' if r['rejected'] else 'SURVIVED'} ({r['verdict']})",
               file=sys.stderr, flush=True)
 
@@ -122,6 +149,7 @@ def summary(km: pd.DataFrame, claims: Sequence[Any]) -> pd.DataFrame:
     """Per claim: ``key, role, rejects`` ("k/n" of its declared mutants, "control" for a
     control), ``all`` ("k/n" of every applicable mutant) and ``survivors`` (declared
     mutants that passed: each fails the claim)."""
+    km = collapse(km)
     out = []
     for c in claims:
         sub = km[km.key == c.key]
@@ -135,7 +163,9 @@ def summary(km: pd.DataFrame, claims: Sequence[Any]) -> pd.DataFrame:
 
 
 def failed_claims(km: pd.DataFrame) -> list[str]:
-    """The claims with a declared mutant that survived (each fails under ``--power``)."""
+    """The claims with a declared mutant that survived (at any seed run; each fails under
+    ``--power``)."""
+    km = collapse(km)
     bad = km[km.declared.astype(bool) & ~km.rejected.astype(bool)]
     return list(dict.fromkeys(bad.key))
 
@@ -153,6 +183,7 @@ def write(km: pd.DataFrame, outdir: Any) -> list[Any]:
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     km.to_csv(outdir / "kill_matrix.csv", index=False)
+    km = collapse(km)
     grid = km.pivot(index="key", columns="mutant", values="rejected")
     declared = km.pivot(index="key", columns="mutant", values="declared")
     keys = list(dict.fromkeys(km.key))

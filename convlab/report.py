@@ -89,7 +89,9 @@ class Report:
                 f"({n_ctl} of them controls; size={self.size}, seed={self.seed}, "
                 f"{self.seconds:.1f} s)")
         if self.kill is not None:
-            km = self.kill
+            from .power import collapse
+
+            km = collapse(self.kill)
             dec = km[km.declared.astype(bool)]
             text += (f"\nkill matrix: {int(dec.rejected.sum())}/{len(dec)} declared (claim, "
                      f"mutant) pairs rejected; {int(km.rejected.sum())}/{len(km)} of all "
@@ -109,6 +111,9 @@ def _rejects(km: pd.DataFrame, r: ClaimResult) -> str:
     """"k/n" of the claim's declared mutants rejected, or "control"."""
     if r.role == "control":
         return "control"
+    from .power import collapse
+
+    km = collapse(km)
     dec = km[(km.key == r.key) & km.declared.astype(bool)]
     return f"{int(dec.rejected.sum())}/{len(dec)}"
 

@@ -170,3 +170,18 @@ def test_heldout_table_on_local_dask_workers_equals_the_serial_one():
 
 def test_problems_module_is_still_importable():   # keeps the import list honest
     assert problems.quadratic([1.0]).L == 1.0
+
+
+def test_kill_matrix_over_seeds_is_one_task_per_claim_mutant_seed_and_collapses():
+    chosen = claims.select(["textbook.sgd.one_over_t"])
+    km = power.kill_matrix(chosen, "small", seeds=[0, 3])
+    assert list(zip(km.mutant, km.seed, strict=True)) == [("sgd.lr_frozen", 0),
+                                                          ("sgd.lr_frozen", 3)]
+    one = power.collapse(km)
+    assert len(one) == 1 and bool(one.rejected[0]) and one.seeds_rejected[0] == "2/2"
+    # a survivor at one seed of two makes the pair survive
+    mixed = km.assign(rejected=[True, False])
+    assert not bool(power.collapse(mixed).rejected[0])
+    assert power.failed_claims(mixed) == ["textbook.sgd.one_over_t"]
+    with pytest.raises(ValueError, match="seeds is empty"):
+        power.kill_matrix(chosen, "small", seeds=[])

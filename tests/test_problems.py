@@ -429,3 +429,11 @@ def test_xy_minus_one_hessian_on_the_manifold_has_eigenvalues_0_and_its_trace():
 def test_bad_problem_arguments_raise_naming_the_argument(build_bad, exc, word):
     with pytest.raises(exc, match=word):
         build_bad()
+
+
+def test_logistic_newton_solve_does_not_stall_at_rounding():
+    # seeds whose line search used to stall at ||g|| ~ 1e-9..1e-12 (the Armijo test on f
+    # decided by rounding) and raised "did not converge"
+    for seed in (77, 119, 123, 154, 196, 285):
+        p = problems.logistic(rng=seed)
+        assert np.linalg.norm(p.grad(p.x_star[None])) < 1e-13, seed

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 EAGER = {"PerRunStreams", "Trace", "__version__", "optimizers", "oracles", "problems", "run",
          "schedules"}
-LAZY = {"claims", "rates", "sharpness", "theory", "verify"}
+LAZY = {"certify", "claims", "heldout", "mutants", "power", "rates", "sharpness", "theory",
+        "verify", "worst"}
 
 #: Every optimizer factory and its hyperparameters (the arguments typed HyperLike).
 FACTORY_HYPERS = {

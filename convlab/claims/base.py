@@ -269,7 +269,10 @@ class Claim:
     target) that the verdict must reject: ``convlab verify --power`` runs the scenario
     with each, and a survivor fails the claim. A claim that rejects nothing is a
     *control* and says why in ``control`` (machinery checks, negative controls); reports
-    show it as a control, never as plain evidence.
+    show it as a control, never as plain evidence. ``tightness`` (upper-bound claims): a
+    :class:`convlab.tightness.Tightness` that puts the theorem's bound, a certified worst
+    case and a searched worst instance beside the claim's own instance
+    (``tightness.csv`` of ``convlab verify --out``).
     """
 
     key: str
@@ -287,6 +290,7 @@ class Claim:
     source: str = ""
     rejects: tuple[str, ...] = ()
     control: str = ""
+    tightness: Any = None
 
     def __post_init__(self) -> None:
         self._check_rejects()

@@ -13,6 +13,7 @@ import numpy as np
 from .base import Problem, hvp_from_hess
 from .examples import rosenbrock, xy_minus_one
 from .finite_sum import least_squares, logistic
+from .piecewise import piecewise_quadratic, piecewise_quadratic_term
 from .quadratic import haar_orthogonal, quadratic
 from .separable import TERMS, Term, cosine_trap, geman_mcclure, log1p_sq, separable
 
@@ -29,6 +30,8 @@ __all__ = [
     "least_squares",
     "log1p_sq",
     "logistic",
+    "piecewise_quadratic",
+    "piecewise_quadratic_term",
     "quadratic",
     "rosenbrock",
     "separable",
