@@ -493,6 +493,10 @@ def verify(keys: Sequence[str] | None = None, size: str = "small", rng: Any = 0,
     if outdir is not None:
         atomic_write(outdir / "verdicts.md", lambda p: p.write_text(str(report) + "\n"))
         write_table(report.table(), outdir / "verdicts.csv")
+        if any(c.tightness is not None for c in claims):   # theorem ≥ certified ≥ searched
+            from . import tightness
+
+            tightness.write(tightness.table(claims, results), outdir)
         from .html_report import write_html
 
         # report.html, rendered from the files saved above (`convlab report DIR` re-renders)

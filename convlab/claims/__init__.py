@@ -27,7 +27,8 @@ from .base import Claim
 from .spec import *  # noqa: F403
 
 MODULES = ("textbook", "si_yun_2023", "andriushchenko_flammarion_2022", "zhuang_2022",
-           "harada_iiduka_2024", "sun_2023_adasam", "malitsky_mishchenko_2020", "naganuma_sasam")
+           "harada_iiduka_2024", "sun_2023_adasam", "malitsky_mishchenko_2020", "naganuma_sasam",
+           "upper_bounds")
 ENTRY_POINT_GROUP = "convlab.claims"
 
 
