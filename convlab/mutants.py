@@ -32,8 +32,16 @@ import numpy as np
 
 from . import optimizers
 from ._validation import check_scalar
-from .optimizers.base import GradFn, Hyper, HyperLike, Optimizer, check_x0, row_norm
-from .optimizers.sam import SAMState, ascent_gradient, perturbed_gradient
+from .optimizers.base import (
+    GradFn,
+    Hyper,
+    HyperLike,
+    Optimizer,
+    check_weight_decay,
+    check_x0,
+    row_norm,
+)
+from .optimizers.sam import SAMState, ascent_gradient, ascent_scale, perturbed_gradient
 from .optimizers.sasam import AdaptiveState
 from .optimizers.sgd import AMSGradState, _check_betas, amsgrad_update
 
@@ -41,41 +49,45 @@ _SWAP = {"same": "independent", "independent": "same", "full": "full"}
 
 
 def sam_unnormalized(lr: HyperLike, rho: HyperLike, normalized: bool = True,
-                     ascent: str = "same", eps: float = 0.0, momentum: float = 0.0
-                     ) -> Optimizer:
+                     ascent: str = "same", eps: float = 0.0, momentum: float = 0.0,
+                     weight_decay: float = 0.0) -> Optimizer:
     """SAM whose ascent is not normalized: :math:`x + \\rho g` instead of
     :math:`x + \\rho g/\\|g\\|` at the same ρ (USAM run where SAM was meant)."""
     return optimizers.sam(lr, rho, normalized=False, ascent=ascent, eps=eps,
-                          momentum=momentum)
+                          momentum=momentum, weight_decay=weight_decay)
 
 
 def sam_rho0(lr: HyperLike, rho: HyperLike, normalized: bool = True, ascent: str = "same",
-             eps: float = 0.0, momentum: float = 0.0) -> Optimizer:
+             eps: float = 0.0, momentum: float = 0.0, weight_decay: float = 0.0
+             ) -> Optimizer:
     """SAM with the perturbation dropped (ρ = 0): plain (stochastic) gradient descent."""
     return optimizers.sam(lr, 0.0, normalized=normalized, ascent=ascent, eps=eps,
-                          momentum=momentum)
+                          momentum=momentum, weight_decay=weight_decay)
 
 
 def sam_ascent_swapped(lr: HyperLike, rho: HyperLike, normalized: bool = True,
-                       ascent: str = "same", eps: float = 0.0, momentum: float = 0.0
-                       ) -> Optimizer:
+                       ascent: str = "same", eps: float = 0.0, momentum: float = 0.0,
+                       weight_decay: float = 0.0) -> Optimizer:
     """SAM whose ascent takes the other sample: m-SAM (same sample) ↔ n-SAM (independent)."""
     return optimizers.sam(lr, rho, normalized=normalized, ascent=_SWAP[ascent], eps=eps,
-                          momentum=momentum)
+                          momentum=momentum, weight_decay=weight_decay)
 
 
 def _descent_perturbed(lr: HyperLike, rho: HyperLike, normalized: bool, ascent: str,
-                       eps: float, momentum: float, name: str) -> Optimizer:
+                       eps: float, momentum: float, name: str, weight_decay: float = 0.0
+                       ) -> Optimizer:
     r"""SAM / USAM whose perturbation goes *down* the gradient: :math:`x - \rho\hat g`."""
     good = optimizers.sam(lr, rho, normalized=normalized, ascent=ascent, eps=eps,
-                          momentum=momentum)            # validates every argument
+                          momentum=momentum, weight_decay=weight_decay)   # validates all
     lr_h, rho_h = Hyper("lr", lr), Hyper("rho", rho)
-    beta = float(momentum)
+    beta, lam = float(momentum), float(weight_decay)
 
     def step(state: SAMState, grad_fn: GradFn, t: int) -> SAMState:
         x = state.x
         g = ascent_gradient(x, grad_fn, ascent)
         gp = perturbed_gradient(x, g, grad_fn, -np.asarray(rho_h(t)), normalized, eps)
+        if lam:
+            gp = gp + 2.0 * lam * x
         buf = state.buf * beta + gp if beta else None
         return SAMState(x - lr_h(t) * (buf if beta else gp), buf)
 
@@ -83,59 +95,92 @@ def _descent_perturbed(lr: HyperLike, rho: HyperLike, normalized: bool, ascent: 
 
 
 def sam_ascent_sign(lr: HyperLike, rho: HyperLike, normalized: bool = True,
-                    ascent: str = "same", eps: float = 0.0, momentum: float = 0.0
-                    ) -> Optimizer:
+                    ascent: str = "same", eps: float = 0.0, momentum: float = 0.0,
+                    weight_decay: float = 0.0) -> Optimizer:
     r"""SAM with the sign of the ascent flipped: the gradient is taken at
     :math:`x - \rho g/\|g\|` (a descent step) instead of :math:`x + \rho g/\|g\|`."""
-    return _descent_perturbed(lr, rho, normalized, ascent, eps, momentum, "sam_ascent_sign")
+    return _descent_perturbed(lr, rho, normalized, ascent, eps, momentum, "sam_ascent_sign",
+                              weight_decay)
 
 
 def usam_ascent_sign(lr: HyperLike, rho: HyperLike, ascent: str = "same",
-                     momentum: float = 0.0) -> Optimizer:
+                     momentum: float = 0.0, weight_decay: float = 0.0) -> Optimizer:
     r"""USAM with the sign of the ascent flipped: the gradient at :math:`x - \rho g`."""
-    return _descent_perturbed(lr, rho, False, ascent, 0.0, momentum, "usam_ascent_sign")
+    return _descent_perturbed(lr, rho, False, ascent, 0.0, momentum, "usam_ascent_sign",
+                              weight_decay)
 
 
-def sgd_lr_frozen(lr: HyperLike, momentum: float = 0.0) -> Optimizer:
+def sam_decay_in_ascent(lr: HyperLike, rho: HyperLike, normalized: bool = True,
+                        ascent: str = "same", eps: float = 0.0, momentum: float = 0.0,
+                        weight_decay: float = 0.0) -> Optimizer:
+    r"""SAM with the weight decay inside the perturbation: SAM run on the decayed loss
+    :math:`F = L + \lambda\|w\|^2`, ascent along :math:`h = g + 2\lambda x` and descent
+    :math:`\nabla F(y) = g(y) + 2\lambda y` at :math:`y = x + \rho h/\|h\|`, instead of
+    the ascent along :math:`g` and the decay :math:`2\lambda x` at :math:`x` (the objective
+    :math:`\min L^{SAM}(w) + \lambda\|w\|^2`). Identical to SAM at ``weight_decay=0``."""
+    good = optimizers.sam(lr, rho, normalized=normalized, ascent=ascent, eps=eps,
+                          momentum=momentum, weight_decay=weight_decay)   # validates all
+    lr_h, rho_h = Hyper("lr", lr), Hyper("rho", rho)
+    beta, lam = float(momentum), float(weight_decay)
+
+    def step(state: SAMState, grad_fn: GradFn, t: int) -> SAMState:
+        x = state.x
+        h = ascent_gradient(x, grad_fn, ascent) + 2.0 * lam * x
+        r = rho_h(t)
+        y = x + h * (ascent_scale(h, r, eps) if normalized else r)
+        gp = grad_fn(y) + 2.0 * lam * y
+        buf = state.buf * beta + gp if beta else None
+        return SAMState(x - lr_h(t) * (buf if beta else gp), buf)
+
+    return Optimizer(good.init, step, "sam_decay_in_ascent", 2, dict(good.hyper))
+
+
+def sgd_lr_frozen(lr: HyperLike, momentum: float = 0.0, weight_decay: float = 0.0
+                  ) -> Optimizer:
     r"""SGD whose step-size schedule is never advanced: :math:`\eta_0` at every step
     instead of :math:`\eta_t` (the scheduler's ``step()`` forgotten)."""
     first = (lambda t, lr=lr: lr(0)) if callable(lr) else lr
-    return optimizers.sgd(first, momentum=momentum)
+    return optimizers.sgd(first, momentum=momentum, weight_decay=weight_decay)
 
 
-def usam_rho0(lr: HyperLike, rho: HyperLike, ascent: str = "same", momentum: float = 0.0
-              ) -> Optimizer:
+def usam_rho0(lr: HyperLike, rho: HyperLike, ascent: str = "same", momentum: float = 0.0,
+              weight_decay: float = 0.0) -> Optimizer:
     """USAM with the perturbation dropped (ρ = 0): plain gradient descent."""
-    return optimizers.usam(lr, 0.0, ascent=ascent, momentum=momentum)
+    return optimizers.usam(lr, 0.0, ascent=ascent, momentum=momentum,
+                           weight_decay=weight_decay)
 
 
 def usam_normalized(lr: HyperLike, rho: HyperLike, ascent: str = "same",
-                    momentum: float = 0.0) -> Optimizer:
+                    momentum: float = 0.0, weight_decay: float = 0.0) -> Optimizer:
     """USAM with a normalized ascent (SAM run where USAM was meant)."""
-    return optimizers.sam(lr, rho, normalized=True, ascent=ascent, momentum=momentum)
+    return optimizers.sam(lr, rho, normalized=True, ascent=ascent, momentum=momentum,
+                          weight_decay=weight_decay)
 
 
 def gsam_alpha0(lr: HyperLike, rho: HyperLike, alpha: HyperLike, *,
-                rho_min: float | None = None, ascent: str = "same", eps: float = 0.0
-                ) -> Optimizer:
+                rho_min: float | None = None, ascent: str = "same", eps: float = 0.0,
+                weight_decay: float = 0.0) -> Optimizer:
     """GSAM without its correction (α = 0): the orthogonal ascent term is dropped (SAM)."""
-    return optimizers.gsam(lr, rho, 0.0, rho_min=rho_min, ascent=ascent, eps=eps)
+    return optimizers.gsam(lr, rho, 0.0, rho_min=rho_min, ascent=ascent, eps=eps,
+                           weight_decay=weight_decay)
 
 
 def gsam_alpha_sign(lr: HyperLike, rho: HyperLike, alpha: HyperLike, *,
-                    rho_min: float | None = None, ascent: str = "same", eps: float = 0.0
-                    ) -> Optimizer:
+                    rho_min: float | None = None, ascent: str = "same", eps: float = 0.0,
+                    weight_decay: float = 0.0) -> Optimizer:
     """GSAM with the sign of the correction flipped: it adds α g_⊥ instead of subtracting it
     (so it climbs the surrogate gap)."""
     neg = (lambda t: -np.asarray(alpha(t))) if callable(alpha) else -np.asarray(alpha)
-    return optimizers.gsam(lr, rho, neg, rho_min=rho_min, ascent=ascent, eps=eps)
+    return optimizers.gsam(lr, rho, neg, rho_min=rho_min, ascent=ascent, eps=eps,
+                           weight_decay=weight_decay)
 
 
 def gsam_rho0(lr: HyperLike, rho: HyperLike, alpha: HyperLike, *,
-              rho_min: float | None = None, ascent: str = "same", eps: float = 0.0
-              ) -> Optimizer:
+              rho_min: float | None = None, ascent: str = "same", eps: float = 0.0,
+              weight_decay: float = 0.0) -> Optimizer:
     """GSAM with ρ = 0 (no sharpness step at all): plain gradient descent."""
-    return optimizers.gsam(lr, 0.0, alpha, rho_min=None, ascent=ascent, eps=eps)
+    return optimizers.gsam(lr, 0.0, alpha, rho_min=None, ascent=ascent, eps=eps,
+                           weight_decay=weight_decay)
 
 
 def _no_max(state: AMSGradState, g: np.ndarray, lr: Any, b1: float, b2: float,
@@ -145,28 +190,33 @@ def _no_max(state: AMSGradState, g: np.ndarray, lr: Any, b1: float, b2: float,
     return amsgrad_update(reset, g, lr, b1, b2)
 
 
-def amsgrad_no_max(lr: HyperLike, beta1: float = 0.9, beta2: float = 0.999, eps: float = 0.0
-                   ) -> Optimizer:
+def amsgrad_no_max(lr: HyperLike, beta1: float = 0.9, beta2: float = 0.999, eps: float = 0.0,
+                   weight_decay: float = 0.0) -> Optimizer:
     """AMSGrad without the running max: :math:`\\hat v_t = \\max(\\epsilon^2, v_t)` instead
     of :math:`\\max(\\hat v_{t-1}, v_t)` (Adam without bias correction)."""
     lr_h, (b1, b2), e = Hyper("lr", lr), _check_betas(beta1, beta2), check_scalar("eps", eps)
+    lam = check_weight_decay(weight_decay)
 
     def init(x0: Any) -> AMSGradState:
         x = check_x0(x0, (lr_h,))
         return AMSGradState(x, np.zeros_like(x), np.zeros_like(x), np.full_like(x, e * e))
 
     def step(state: AMSGradState, grad_fn: GradFn, t: int) -> AMSGradState:
-        return AMSGradState(*_no_max(state, grad_fn(state.x), lr_h(t), b1, b2, e))
+        g = grad_fn(state.x)
+        return AMSGradState(*_no_max(state, g + 2.0 * lam * state.x if lam else g, lr_h(t),
+                                     b1, b2, e))
 
     return Optimizer(init, step, "amsgrad_no_max", 1, {"lr": lr, "beta1": b1, "beta2": b2,
                                                        "eps": e})
 
 
 def adasam_no_max(lr: HyperLike, rho: HyperLike, beta1: float = 0.9, beta2: float = 0.999,
-                  eps: float = 1e-8, ascent: str = "same") -> Optimizer:
+                  eps: float = 1e-8, ascent: str = "same", weight_decay: float = 0.0
+                  ) -> Optimizer:
     """AdaSAM without AMSGrad's running max (:math:`\\hat v_t = \\max(\\epsilon^2, v_t)`)."""
     lr_h, rho_h = Hyper("lr", lr), Hyper("rho", rho)
     (b1, b2), e = _check_betas(beta1, beta2), check_scalar("eps", eps)
+    lam = check_weight_decay(weight_decay)
 
     def init(x0: Any) -> AMSGradState:
         x = check_x0(x0, (lr_h, rho_h))
@@ -175,6 +225,8 @@ def adasam_no_max(lr: HyperLike, rho: HyperLike, beta1: float = 0.9, beta2: floa
     def step(state: AMSGradState, grad_fn: GradFn, t: int) -> AMSGradState:
         s = ascent_gradient(state.x, grad_fn, ascent)
         g = perturbed_gradient(state.x, s, grad_fn, rho_h(t), True, 0.0)
+        if lam:
+            g = g + 2.0 * lam * state.x
         return AMSGradState(*_no_max(state, g, lr_h(t), b1, b2, e))
 
     return Optimizer(init, step, "adasam_no_max", 2, {"lr": lr, "rho": rho, "beta1": b1,
@@ -182,23 +234,27 @@ def adasam_no_max(lr: HyperLike, rho: HyperLike, beta1: float = 0.9, beta2: floa
 
 
 def adasam_rho0(lr: HyperLike, rho: HyperLike, beta1: float = 0.9, beta2: float = 0.999,
-                eps: float = 1e-8, ascent: str = "same") -> Optimizer:
+                eps: float = 1e-8, ascent: str = "same", weight_decay: float = 0.0
+                ) -> Optimizer:
     """AdaSAM with ρ = 0: AMSGrad with momentum, no sharpness step."""
-    return optimizers.adasam(lr, 0.0, beta1=beta1, beta2=beta2, eps=eps, ascent=ascent)
+    return optimizers.adasam(lr, 0.0, beta1=beta1, beta2=beta2, eps=eps, ascent=ascent,
+                             weight_decay=weight_decay)
 
 
 def adasam_ascent_swapped(lr: HyperLike, rho: HyperLike, beta1: float = 0.9,
-                          beta2: float = 0.999, eps: float = 1e-8, ascent: str = "same"
-                          ) -> Optimizer:
+                          beta2: float = 0.999, eps: float = 1e-8, ascent: str = "same",
+                          weight_decay: float = 0.0) -> Optimizer:
     """AdaSAM whose ascent takes the other sample (same ↔ independent)."""
-    return optimizers.adasam(lr, rho, beta1=beta1, beta2=beta2, eps=eps, ascent=_SWAP[ascent])
+    return optimizers.adasam(lr, rho, beta1=beta1, beta2=beta2, eps=eps, ascent=_SWAP[ascent],
+                             weight_decay=weight_decay)
 
 
 def _adaptive_mutant(eta0: HyperLike, name: str, rho_of_eta: Callable[[Any, Any], Any] | None,
-                     half: float = 2.0) -> Optimizer:
+                     half: float = 2.0, weight_decay: float = 0.0) -> Optimizer:
     """AdGD / SA-SAM with a replaced rule: ``rho_of_eta(eta, eta0)`` gives ρ_t (None: AdGD),
     ``half`` the constant in :math:`\\|\\Delta x\\|/(\\text{half}\\,\\|\\Delta g\\|)`."""
     eta_h = Hyper("eta0", eta0, strict=True)
+    lam = check_weight_decay(weight_decay)
 
     def init(x0: Any) -> AdaptiveState:
         x = check_x0(x0, (eta_h,))
@@ -210,7 +266,8 @@ def _adaptive_mutant(eta0: HyperLike, name: str, rho_of_eta: Callable[[Any, Any]
         eta, theta = s.eta, s.theta
         if s.k:
             g_old = s.g_prev if grad_fn.is_exact else grad_fn(s.x_prev)
-            dx, dg = row_norm(x - s.x_prev), row_norm(g - g_old)
+            dx = row_norm(x - s.x_prev)
+            dg = row_norm(g - g_old + 2.0 * lam * (x - s.x_prev) if lam else g - g_old)
             ratio = np.divide(dx, half * dg, out=np.full_like(dx, np.inf), where=dg > 0)
             new = np.minimum(ratio, np.sqrt(1.0 + s.theta) * s.eta)
             keep = ~np.isfinite(new) | ((dx == 0) & (dg == 0))
@@ -218,37 +275,44 @@ def _adaptive_mutant(eta0: HyperLike, name: str, rho_of_eta: Callable[[Any, Any]
             theta = eta / s.eta
         d = g if rho_of_eta is None else perturbed_gradient(
             x, g, grad_fn, rho_of_eta(eta, eta_h(0)), True, 0.0)
+        if lam:
+            d = d + 2.0 * lam * x
         return AdaptiveState(x - eta * d, x, g, eta, theta, s.k + 1)
 
     return Optimizer(init, step, name, 1 if rho_of_eta is None else 2, {"eta0": eta0})
 
 
-def sasam_fixed_rho(eta0: HyperLike = 1e-3, rho_scale: float = 1.0) -> Optimizer:
+def sasam_fixed_rho(eta0: HyperLike = 1e-3, rho_scale: float = 1.0, weight_decay: float = 0.0
+                    ) -> Optimizer:
     """SA-SAM with ρ frozen at its start :math:`c\\sqrt{\\eta_0}` instead of
     :math:`\\rho_t = c\\sqrt{\\eta_t}` (the schedule coupling forgotten)."""
     c = check_scalar("rho_scale", rho_scale)
     return _adaptive_mutant(eta0, "sasam_fixed_rho",
-                            lambda eta, e0: c * np.sqrt(np.broadcast_to(e0, eta.shape)))
+                            lambda eta, e0: c * np.sqrt(np.broadcast_to(e0, eta.shape)),
+                            weight_decay=weight_decay)
 
 
-def sasam_rho0(eta0: HyperLike = 1e-3, rho_scale: float = 1.0) -> Optimizer:
+def sasam_rho0(eta0: HyperLike = 1e-3, rho_scale: float = 1.0, weight_decay: float = 0.0
+               ) -> Optimizer:
     """SA-SAM with ρ = 0: AdGD (SA-SGD), no sharpness step."""
     check_scalar("rho_scale", rho_scale)
-    return optimizers.adgd(eta0)
+    return optimizers.adgd(eta0, weight_decay=weight_decay)
 
 
-def adgd_missing_half(eta0: HyperLike = 1e-6) -> Optimizer:
+def adgd_missing_half(eta0: HyperLike = 1e-6, weight_decay: float = 0.0) -> Optimizer:
     """AdGD with the 1/2 dropped from the local-smoothness bound, i.e.
     :math:`\\|\\Delta x\\|/\\|\\Delta g\\|` instead of
     :math:`\\|\\Delta x\\|/(2\\|\\Delta g\\|)`."""
-    return _adaptive_mutant(eta0, "adgd_missing_half", None, half=1.0)
+    return _adaptive_mutant(eta0, "adgd_missing_half", None, half=1.0,
+                            weight_decay=weight_decay)
 
 
-def sasam_missing_half(eta0: HyperLike = 1e-3, rho_scale: float = 1.0) -> Optimizer:
+def sasam_missing_half(eta0: HyperLike = 1e-3, rho_scale: float = 1.0,
+                       weight_decay: float = 0.0) -> Optimizer:
     """SA-SAM with the 1/2 dropped from its step rule (as :func:`adgd_missing_half`)."""
     c = check_scalar("rho_scale", rho_scale)
     return _adaptive_mutant(eta0, "sasam_missing_half", lambda eta, e0: c * np.sqrt(eta),
-                            half=1.0)
+                            half=1.0, weight_decay=weight_decay)
 
 
 @dataclass(frozen=True)
@@ -271,6 +335,7 @@ CATALOGUE: dict[str, Mutant] = {m.name: m for m in (
     Mutant("sam.rho0", _O.sam, sam_rho0),
     Mutant("sam.ascent_swapped", _O.sam, sam_ascent_swapped),
     Mutant("sam.ascent_sign", _O.sam, sam_ascent_sign),
+    Mutant("sam.decay_in_ascent", _O.sam, sam_decay_in_ascent),
     Mutant("usam.rho0", _O.usam, usam_rho0),
     Mutant("usam.normalized", _O.usam, usam_normalized),
     Mutant("usam.ascent_sign", _O.usam, usam_ascent_sign),

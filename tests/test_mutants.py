@@ -13,7 +13,7 @@ MUTANTS = list(mutants.CATALOGUE.values())
 
 #: target -> keyword arguments of a probe run where every rule matters
 PROBE = {
-    optimizers.sam: {"lr": 0.1, "rho": 0.3},
+    optimizers.sam: {"lr": 0.1, "rho": 0.3, "weight_decay": 0.05},   # decay placement shows
     optimizers.usam: {"lr": 0.1, "rho": 0.3},
     optimizers.gsam: {"lr": 0.1, "rho": 0.3, "alpha": 0.5},
     optimizers.adasam: {"lr": 0.05, "rho": 0.3, "eps": 1e-3},

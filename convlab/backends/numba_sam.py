@@ -182,6 +182,9 @@ def run(problem: Problem, opt: Optimizer, x0: Any, n_steps: int,
     state = opt.init(x0)                # the NumPy path's checks (per-run sizes)
     X = np.array(state.x, dtype=np.float64, order="C", copy=True)
     hp = opt.hyper
+    if hp.get("weight_decay", 0.0):
+        raise ValueError(f"the numba backend has no weight decay, got weight_decay="
+                         f"{hp['weight_decay']!r}: run it with the NumPy backend")
     mode = _MODES[opt.name]
     lr = _table("lr", hp["lr"], n_steps, R)
     rho = _table("rho", hp["rho"], n_steps, R) if mode else np.zeros((1, 1))

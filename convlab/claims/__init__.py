@@ -28,7 +28,7 @@ from .spec import *  # noqa: F403
 
 MODULES = ("textbook", "si_yun_2023", "andriushchenko_flammarion_2022", "zhuang_2022",
            "harada_iiduka_2024", "sun_2023_adasam", "malitsky_mishchenko_2020", "naganuma_sasam",
-           "upper_bounds")
+           "upper_bounds", "learning")
 ENTRY_POINT_GROUP = "convlab.claims"
 
 

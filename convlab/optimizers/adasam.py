@@ -6,7 +6,16 @@ import numpy as np
 
 from .._validation import check_choice, check_scalar
 from ..problems.base import Array
-from .base import GradFn, Hyper, HyperLike, Optimizer, check_x0
+from .base import (
+    GradFn,
+    Hyper,
+    HyperLike,
+    Optimizer,
+    add_decay,
+    check_weight_decay,
+    check_x0,
+    with_decay,
+)
 from .sam import ASCENTS, ascent_gradient, perturbed_gradient
 from .sgd import AMSGradState, _check_betas, amsgrad_update
 
@@ -14,7 +23,7 @@ AdaSAMState = AMSGradState
 
 
 def adasam(lr: HyperLike, rho: HyperLike, beta1: float = 0.9, beta2: float = 0.999,
-           eps: float = 1e-8, ascent: str = "same") -> Optimizer:
+           eps: float = 1e-8, ascent: str = "same", weight_decay: float = 0.0) -> Optimizer:
     r"""AdaSAM (Sun et al., 2023; THEORY.md §2.6; paper_notes.md "AdaSAM").
 
     .. math::
@@ -45,6 +54,9 @@ def adasam(lr: HyperLike, rho: HyperLike, beta1: float = 0.9, beta2: float = 0.9
         :math:`\epsilon \ge 0`; sets the regime (THEORY.md §3.5).
     ascent : {"same", "independent", "full"}
         As in :func:`convlab.optimizers.sam`.
+    weight_decay : float
+        :math:`\lambda \ge 0`: :math:`g_t = g_{B_t}(x_t + \rho_t s_t/\|s_t\|) +
+        2\lambda x_t` enters both moments; the ascent :math:`s_t` is the loss gradient alone.
 
     Returns
     -------
@@ -72,6 +84,7 @@ def adasam(lr: HyperLike, rho: HyperLike, beta1: float = 0.9, beta2: float = 0.9
     b1, b2 = _check_betas(beta1, beta2)
     e = check_scalar("eps", eps)
     ascent = check_choice("ascent", ascent, ASCENTS)
+    lam = check_weight_decay(weight_decay)
 
     def init(x0: Array) -> AMSGradState:
         x = check_x0(x0, (lr_h, rho_h))
@@ -82,8 +95,10 @@ def adasam(lr: HyperLike, rho: HyperLike, beta1: float = 0.9, beta2: float = 0.9
         x = state.x
         s = ascent_gradient(x, grad_fn, ascent)
         g = perturbed_gradient(x, s, grad_fn, rho_h(t), True, 0.0)
+        if lam:
+            add_decay(g, x, lam)
         return AMSGradState(*amsgrad_update(state, g, lr_h(t), b1, b2))
 
     return Optimizer(init, step, "adasam", 2,
-                     {"lr": lr, "rho": rho, "beta1": b1, "beta2": b2, "eps": e,
-                      "ascent": ascent})
+                     with_decay({"lr": lr, "rho": rho, "beta1": b1, "beta2": b2, "eps": e,
+                                 "ascent": ascent}, lam))

@@ -214,3 +214,24 @@ def normalize(g: Array, eps: float = 0.0) -> Array:
     out = np.zeros_like(g)
     np.divide(g, n, out=out, where=n > 0.0)
     return out
+
+
+def check_weight_decay(weight_decay: Any) -> float:
+    r"""Validate ``weight_decay`` :math:`\lambda \ge 0` (finite): the penalty
+    :math:`\lambda\|w\|^2` of the objective :math:`\min_w L(w) + \lambda\|w\|^2`."""
+    return check_scalar("weight_decay", weight_decay)
+
+
+def add_decay(d: Array, x: Array, lam: float) -> Array:
+    r"""``d += 2 lam x`` in place (the gradient of :math:`\lambda\|x\|^2`) and return ``d``.
+
+    Callers pass a fresh ``d`` (never a gradient that ``run`` may hold) and call this only
+    when ``lam > 0``, so that ``weight_decay=0`` leaves every number bit-identical.
+    """
+    d += (2.0 * lam) * x
+    return d
+
+
+def with_decay(hyper: dict[str, Any], lam: float) -> dict[str, Any]:
+    """``hyper`` with ``weight_decay`` recorded when it is nonzero (unchanged otherwise)."""
+    return {**hyper, "weight_decay": lam} if lam else hyper

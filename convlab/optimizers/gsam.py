@@ -9,7 +9,17 @@ import numpy as np
 from .._validation import check_choice, check_scalar
 from ..problems.base import Array
 from ..schedules import as_schedule, tied
-from .base import _NORM_TINY, GradFn, Hyper, HyperLike, Optimizer, check_x0
+from .base import (
+    _NORM_TINY,
+    GradFn,
+    Hyper,
+    HyperLike,
+    Optimizer,
+    add_decay,
+    check_weight_decay,
+    check_x0,
+    with_decay,
+)
 from .sam import ASCENTS, ascent_gradient, perturbed_gradient
 
 
@@ -61,7 +71,7 @@ def gsam_direction(g: Array, gp: Array, alpha: Any) -> Array:
 
 
 def gsam(lr: HyperLike, rho: HyperLike, alpha: HyperLike, *, rho_min: float | None = None,
-         ascent: str = "same", eps: float = 0.0) -> Optimizer:
+         ascent: str = "same", eps: float = 0.0, weight_decay: float = 0.0) -> Optimizer:
     r"""Surrogate-gap guided SAM (Zhuang et al., 2022, Algorithm 1; paper_notes.md "GSAM").
 
     .. math::
@@ -85,6 +95,10 @@ def gsam(lr: HyperLike, rho: HyperLike, alpha: HyperLike, *, rho_min: float | No
         with :math:`g_\perp = g` when :math:`g_p = 0` (then the step ascends along
         :math:`-\alpha g`, THEORY.md §2.3); PyTorch GSAM puts ``1e-12`` in the cosine,
         which differs by a relative 1e-12/‖g‖.
+    weight_decay : float
+        :math:`\lambda \ge 0`: :math:`x_{t+1} = x_t - \eta_t(g_p - \alpha_t g_\perp +
+        2\lambda x_t)`; the ascent and the decomposition use the loss gradients only (as
+        the reference code, whose base optimizer adds the decay to the GSAM gradient).
 
     Returns
     -------
@@ -129,6 +143,7 @@ def gsam(lr: HyperLike, rho: HyperLike, alpha: HyperLike, *, rho_min: float | No
     rho_h, alpha_h = Hyper("rho", rho), Hyper("alpha", alpha, low=None)
     ascent = check_choice("ascent", ascent, ASCENTS)
     e = check_scalar("eps", eps)
+    lam = check_weight_decay(weight_decay)
 
     def init(x0: Array) -> GSAMState:
         return GSAMState(check_x0(x0, (lr_h, rho_h, alpha_h)))
@@ -140,8 +155,11 @@ def gsam(lr: HyperLike, rho: HyperLike, alpha: HyperLike, *, rho_min: float | No
         if ascent != "same":
             g = grad_fn(x)          # the decomposition uses the step's own clean gradient
         d = gsam_direction(g, gp, alpha_h(t))
+        if lam:
+            add_decay(d, x, lam)
         d *= lr_h(t)
         return GSAMState(np.subtract(x, d, out=d))
 
     return Optimizer(init, step, "gsam", 2 if ascent == "same" else 3,
-                     {"lr": lr, "rho": rho, "alpha": alpha, "ascent": ascent, "eps": e})
+                     with_decay({"lr": lr, "rho": rho, "alpha": alpha, "ascent": ascent,
+                                 "eps": e}, lam))

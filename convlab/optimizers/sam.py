@@ -8,7 +8,17 @@ import numpy as np
 
 from .._validation import check_choice, check_scalar
 from ..problems.base import Array
-from .base import GradFn, Hyper, HyperLike, Optimizer, check_x0, row_norms
+from .base import (
+    GradFn,
+    Hyper,
+    HyperLike,
+    Optimizer,
+    add_decay,
+    check_weight_decay,
+    check_x0,
+    row_norms,
+    with_decay,
+)
 
 ASCENTS = ("same", "independent", "full")
 
@@ -69,7 +79,7 @@ class SAMState(NamedTuple):
 
 
 def sam(lr: HyperLike, rho: HyperLike, normalized: bool = True, ascent: str = "same",
-        eps: float = 0.0, momentum: float = 0.0) -> Optimizer:
+        eps: float = 0.0, momentum: float = 0.0, weight_decay: float = 0.0) -> Optimizer:
     r"""Sharpness-aware minimization (Foret et al., 2021; paper_notes.md "SAM").
 
     .. math::
@@ -98,6 +108,16 @@ def sam(lr: HyperLike, rho: HyperLike, normalized: bool = True, ascent: str = "s
     momentum : float
         Heavy-ball momentum of the base SGD applied to the SAM gradient (Foret et al. use
         SGD with momentum); 0 by default, as in the theory papers.
+    weight_decay : float
+        :math:`\lambda \ge 0` for the objective :math:`\min_x L^{SAM}(x) + \lambda\|x\|^2`:
+        the decay gradient enters the descent step at :math:`x_t`, not the perturbation,
+
+        .. math::
+            y_t = x_t + \rho_t\frac{g(x_t;\xi'_t)}{\|g(x_t;\xi'_t)\|},\qquad
+            x_{t+1} = x_t - \eta_t\big(g(y_t;\xi_t) + 2\lambda x_t\big)
+
+        (the ascent direction is the loss gradient alone; with momentum the buffer
+        accumulates :math:`g(y_t) + 2\lambda x_t`). 0 (default): no change.
 
     Returns
     -------
@@ -143,6 +163,7 @@ def sam(lr: HyperLike, rho: HyperLike, normalized: bool = True, ascent: str = "s
     if beta >= 1.0:
         raise ValueError(f"momentum must be < 1, got {momentum!r}")
     normalized = bool(normalized)
+    lam = check_weight_decay(weight_decay)
 
     def init(x0: Array) -> SAMState:
         x = check_x0(x0, (lr_h, rho_h))
@@ -152,6 +173,8 @@ def sam(lr: HyperLike, rho: HyperLike, normalized: bool = True, ascent: str = "s
         x = state.x
         g = ascent_gradient(x, grad_fn, ascent)
         gp = perturbed_gradient(x, g, grad_fn, rho_h(t), normalized, e)
+        if lam:
+            add_decay(gp, x, lam)                       # decay at x, outside the ascent
         if beta:
             buf = np.multiply(state.buf, beta)          # beta * buf + gp, state.buf untouched
             buf += gp
@@ -162,12 +185,12 @@ def sam(lr: HyperLike, rho: HyperLike, normalized: bool = True, ascent: str = "s
 
     name = "sam" if normalized else "usam"
     return Optimizer(init, step, name, 2,
-                     {"lr": lr, "rho": rho, "normalized": normalized, "ascent": ascent,
-                      "eps": e, "momentum": beta})
+                     with_decay({"lr": lr, "rho": rho, "normalized": normalized,
+                                 "ascent": ascent, "eps": e, "momentum": beta}, lam))
 
 
-def usam(lr: HyperLike, rho: HyperLike, ascent: str = "same", momentum: float = 0.0
-         ) -> Optimizer:
+def usam(lr: HyperLike, rho: HyperLike, ascent: str = "same", momentum: float = 0.0,
+         weight_decay: float = 0.0) -> Optimizer:
     r"""Unnormalized SAM (Andriushchenko & Flammarion, 2022): ``sam(..., normalized=False)``.
 
     .. math::
@@ -180,8 +203,8 @@ def usam(lr: HyperLike, rho: HyperLike, ascent: str = "same", momentum: float = 
     lr, rho : HyperLike
         Step size :math:`\eta_t \ge 0` and radius :math:`\rho_t \ge 0`: each a float, a
         schedule or a ``(runs,)`` array.
-    ascent, momentum :
-        As in :func:`sam`.
+    ascent, momentum, weight_decay :
+        As in :func:`sam` (the decay :math:`2\lambda x_t` enters the descent step only).
 
     Returns
     -------
@@ -201,4 +224,5 @@ def usam(lr: HyperLike, rho: HyperLike, ascent: str = "same", momentum: float = 
     >>> state.x.round(6).tolist()
     [[0.895, 0.52]]
     """
-    return sam(lr, rho, normalized=False, ascent=ascent, momentum=momentum)
+    return sam(lr, rho, normalized=False, ascent=ascent, momentum=momentum,
+               weight_decay=weight_decay)

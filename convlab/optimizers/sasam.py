@@ -8,7 +8,17 @@ import numpy as np
 
 from .._validation import check_scalar
 from ..problems.base import Array
-from .base import GradFn, Hyper, HyperLike, Optimizer, check_x0, row_norm
+from .base import (
+    GradFn,
+    Hyper,
+    HyperLike,
+    Optimizer,
+    add_decay,
+    check_weight_decay,
+    check_x0,
+    row_norm,
+    with_decay,
+)
 from .sam import ascent_scale
 
 
@@ -56,9 +66,16 @@ def adaptive_step_size(x: Array, x_prev: Array, g: Array, g_old: Array, eta_prev
     return eta, eta / eta_prev
 
 
-def _adaptive(eta0: HyperLike, sharpness_aware: bool, rho_scale: float) -> Optimizer:
+def _adaptive(eta0: HyperLike, sharpness_aware: bool, rho_scale: float,
+              weight_decay: float = 0.0) -> Optimizer:
+    r"""AdGD / SA-SAM. With ``weight_decay`` :math:`\lambda > 0` the objective is
+    :math:`F = L + \lambda\|w\|^2`: the step-size estimate uses
+    :math:`\nabla F = g + 2\lambda w` at both points, the ascent direction the loss
+    gradient :math:`g` alone, and the descent :math:`g(y_t) + 2\lambda w_t` (AdGD:
+    :math:`\nabla F(w_t)`)."""
     eta_h = Hyper("eta0", eta0, strict=True)
     c = check_scalar("rho_scale", rho_scale)
+    lam = check_weight_decay(weight_decay)
 
     def init(x0: Array) -> AdaptiveState:
         x = check_x0(x0, (eta_h,))
@@ -73,22 +90,35 @@ def _adaptive(eta0: HyperLike, sharpness_aware: bool, rho_scale: float) -> Optim
             eta, theta = s.eta, s.theta
         else:
             g_old = s.g_prev if grad_fn.is_exact else grad_fn(s.x_prev)
-            eta, theta = adaptive_step_size(x, s.x_prev, g, g_old, s.eta, s.theta)
+            if lam:
+                eta, theta = adaptive_step_size(x, s.x_prev, add_decay(g.copy(), x, lam),
+                                                add_decay(g_old.copy(), s.x_prev, lam),
+                                                s.eta, s.theta)
+            else:
+                eta, theta = adaptive_step_size(x, s.x_prev, g, g_old, s.eta, s.theta)
         if sharpness_aware:
             # rho_t g/|g| with rho_t = c sqrt(eta_t); 0 at g = 0 even if rho_t overflows
             y = np.multiply(g, ascent_scale(g, c * np.sqrt(eta), 0.0))
             y += x
-            d = np.multiply(grad_fn(y), eta)
+            if lam:
+                d = add_decay(grad_fn(y), x, lam)
+                d *= eta
+            else:
+                d = np.multiply(grad_fn(y), eta)
+        elif lam:
+            d = add_decay(g.copy(), x, lam)     # g is kept in the state: not modified
+            d *= eta
         else:
             d = np.multiply(g, eta)             # g is kept in the state: not modified
         return AdaptiveState(np.subtract(x, d, out=d), x, g, eta, theta, s.k + 1)
 
     return Optimizer(init, step, "sasam" if sharpness_aware else "adgd",
-                     2 + sharpness_aware, {"eta0": eta0, "rho_scale": c} if sharpness_aware
-                     else {"eta0": eta0})
+                     2 + sharpness_aware,
+                     with_decay({"eta0": eta0, "rho_scale": c} if sharpness_aware
+                                else {"eta0": eta0}, lam))
 
 
-def adgd(eta0: HyperLike = 1e-6) -> Optimizer:
+def adgd(eta0: HyperLike = 1e-6, weight_decay: float = 0.0) -> Optimizer:
     r"""Adaptive gradient descent without descent (Malitsky & Mishchenko, 2020), AdGD;
     with a stochastic oracle this is SA-SGD (seed 003).
 
@@ -107,6 +137,10 @@ def adgd(eta0: HyperLike = 1e-6) -> Optimizer:
     eta0 : HyperLike
         :math:`\eta_0 > 0` (the reference code's ``la_0 = 1e-6``): a float or a ``(runs,)``
         array (a schedule is read at ``t = 0`` only; later steps are adaptive).
+    weight_decay : float
+        :math:`\lambda \ge 0`: AdGD on :math:`F = f + \lambda\|x\|^2`, i.e.
+        :math:`g + 2\lambda x` in place of :math:`g` both in the step-size estimate and in
+        the step. 0 (default): no change.
 
     Returns
     -------
@@ -130,13 +164,14 @@ def adgd(eta0: HyperLike = 1e-6) -> Optimizer:
     >>> bool(trace.final("f_gap")[0] < 1e-30)
     True
     """
-    return _adaptive(eta0, False, 1.0)
+    return _adaptive(eta0, False, 1.0, weight_decay)
 
 
 sasgd = adgd
 
 
-def sasam(eta0: HyperLike = 1e-3, rho_scale: float = 1.0) -> Optimizer:
+def sasam(eta0: HyperLike = 1e-3, rho_scale: float = 1.0, weight_decay: float = 0.0
+          ) -> Optimizer:
     r"""Smoothness-adaptive SAM (Naganuma et al.; seed 003; THEORY.md §2.8).
 
     .. math::
@@ -164,6 +199,12 @@ def sasam(eta0: HyperLike = 1e-3, rho_scale: float = 1.0) -> Optimizer:
         only; later steps are adaptive).
     rho_scale : float
         :math:`c` in :math:`\rho_t = c\sqrt{\eta_t}` (1 in the paper); for scale studies.
+    weight_decay : float
+        :math:`\lambda \ge 0` for :math:`\min_w L^{SAM}(w) + \lambda\|w\|^2`: the
+        step-size estimate uses :math:`\nabla L + 2\lambda w` at :math:`w_t` and
+        :math:`w_{t-1}` (the smoothness of the objective minimised), the ascent direction
+        :math:`\nabla L(w_t;\xi_t)` alone, and the step
+        :math:`w_{t+1} = w_t - \eta_t(\nabla L(y_t;\xi_t) + 2\lambda w_t)`. 0: no change.
 
     Returns
     -------
@@ -186,4 +227,4 @@ def sasam(eta0: HyperLike = 1e-3, rho_scale: float = 1.0) -> Optimizer:
     >>> np.abs(trace.x).round(6).tolist()
     [[0.0, 0.117851]]
     """
-    return _adaptive(eta0, True, rho_scale)
+    return _adaptive(eta0, True, rho_scale, weight_decay)

@@ -8,7 +8,16 @@ import numpy as np
 
 from .._validation import check_scalar
 from ..problems.base import Array
-from .base import GradFn, Hyper, HyperLike, Optimizer, check_x0
+from .base import (
+    GradFn,
+    Hyper,
+    HyperLike,
+    Optimizer,
+    add_decay,
+    check_weight_decay,
+    check_x0,
+    with_decay,
+)
 
 
 class SGDState(NamedTuple):
@@ -18,7 +27,7 @@ class SGDState(NamedTuple):
     buf: Array | None = None
 
 
-def sgd(lr: HyperLike, momentum: float = 0.0) -> Optimizer:
+def sgd(lr: HyperLike, momentum: float = 0.0, weight_decay: float = 0.0) -> Optimizer:
     r"""(Stochastic) gradient descent with optional heavy-ball momentum.
 
     .. math::
@@ -34,6 +43,10 @@ def sgd(lr: HyperLike, momentum: float = 0.0) -> Optimizer:
         Step size :math:`\eta_t \ge 0`: a float, a schedule or a ``(runs,)`` array.
     momentum : float
         :math:`\beta \in [0, 1)`.
+    weight_decay : float
+        :math:`\lambda \ge 0`: minimise :math:`f(x) + \lambda\|x\|^2`, i.e.
+        :math:`g(x_t;\xi_t)` is replaced by :math:`g(x_t;\xi_t) + 2\lambda x_t` before the
+        momentum buffer (coupled L2, PyTorch ``weight_decay=2λ``). 0 (default): no change.
 
     Returns
     -------
@@ -65,6 +78,7 @@ def sgd(lr: HyperLike, momentum: float = 0.0) -> Optimizer:
     beta = check_scalar("momentum", momentum, high=1.0)
     if beta >= 1.0:
         raise ValueError(f"momentum must be < 1, got {momentum!r}")
+    lam = check_weight_decay(weight_decay)
 
     def init(x0: Array) -> SGDState:
         x = check_x0(x0, (lr_h,))
@@ -72,6 +86,8 @@ def sgd(lr: HyperLike, momentum: float = 0.0) -> Optimizer:
 
     def step(state: SGDState, grad_fn: GradFn, t: int) -> SGDState:
         g = grad_fn(state.x)            # not modified: run() may keep it (running metrics)
+        if lam:
+            g = add_decay(g.copy(), state.x, lam)
         if beta:
             buf = np.multiply(state.buf, beta)
             buf += g
@@ -80,7 +96,7 @@ def sgd(lr: HyperLike, momentum: float = 0.0) -> Optimizer:
             d = np.multiply(g, lr_h(t))
         return SGDState(np.subtract(state.x, d, out=d), buf if beta else None)
 
-    return Optimizer(init, step, "sgd", 1, {"lr": lr, "momentum": beta})
+    return Optimizer(init, step, "sgd", 1, with_decay({"lr": lr, "momentum": beta}, lam))
 
 
 class AMSGradState(NamedTuple):
@@ -126,8 +142,8 @@ def _check_betas(beta1: float, beta2: float) -> tuple[float, float]:
     return b1, b2
 
 
-def amsgrad(lr: HyperLike, beta1: float = 0.9, beta2: float = 0.999, eps: float = 0.0
-            ) -> Optimizer:
+def amsgrad(lr: HyperLike, beta1: float = 0.9, beta2: float = 0.999, eps: float = 0.0,
+            weight_decay: float = 0.0) -> Optimizer:
     r"""AMSGrad (Reddi et al., 2018), without bias correction (THEORY.md §2.5).
 
     .. math::
@@ -150,6 +166,9 @@ def amsgrad(lr: HyperLike, beta1: float = 0.9, beta2: float = 0.999, eps: float 
         Moment decay rates in [0, 1).
     eps : float
         :math:`\epsilon \ge 0`, the square root of the initial :math:`\hat v`.
+    weight_decay : float
+        :math:`\lambda \ge 0`: :math:`g_t = g(x_t;\xi_t) + 2\lambda x_t` enters both
+        moments (coupled L2 on :math:`f + \lambda\|x\|^2`, not AdamW's decoupled decay).
 
     Returns
     -------
@@ -175,6 +194,7 @@ def amsgrad(lr: HyperLike, beta1: float = 0.9, beta2: float = 0.999, eps: float 
     lr_h = Hyper("lr", lr)
     b1, b2 = _check_betas(beta1, beta2)
     e = check_scalar("eps", eps)
+    lam = check_weight_decay(weight_decay)
 
     def init(x0: Array) -> AMSGradState:
         x = check_x0(x0, (lr_h,))
@@ -182,6 +202,10 @@ def amsgrad(lr: HyperLike, beta1: float = 0.9, beta2: float = 0.999, eps: float 
         return AMSGradState(x, z, z.copy(), np.full_like(x, e * e))
 
     def step(state: AMSGradState, grad_fn: GradFn, t: int) -> AMSGradState:
-        return AMSGradState(*amsgrad_update(state, grad_fn(state.x), lr_h(t), b1, b2))
+        g = grad_fn(state.x)
+        if lam:
+            g = add_decay(g.copy(), state.x, lam)
+        return AMSGradState(*amsgrad_update(state, g, lr_h(t), b1, b2))
 
-    return Optimizer(init, step, "amsgrad", 1, {"lr": lr, "beta1": b1, "beta2": b2, "eps": e})
+    return Optimizer(init, step, "amsgrad", 1,
+                     with_decay({"lr": lr, "beta1": b1, "beta2": b2, "eps": e}, lam))

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .base import Problem, hvp_from_hess
+from .diagonal_net import LearningProblem, diagonal_net, held_out_loss
 from .examples import rosenbrock, xy_minus_one
 from .finite_sum import least_squares, logistic
 from .piecewise import piecewise_quadratic, piecewise_quadratic_term
@@ -20,12 +21,15 @@ from .separable import TERMS, Term, cosine_trap, geman_mcclure, log1p_sq, separa
 __all__ = [
     "REGISTRY",
     "TERMS",
+    "LearningProblem",
     "Problem",
     "Term",
     "cosine_trap",
+    "diagonal_net",
     "geman_mcclure",
     "get",
     "haar_orthogonal",
+    "held_out_loss",
     "hvp_from_hess",
     "least_squares",
     "log1p_sq",
@@ -48,6 +52,7 @@ REGISTRY: dict[str, Callable[[], Problem]] = {
     "cosine_trap": lambda: separable("cosine_trap", dim=1, beta=1.0, rho=0.1),
     "xy_minus_one": xy_minus_one,
     "rosenbrock": lambda: rosenbrock(2),
+    "diagonal_net": lambda: diagonal_net(n=20, dim=40, sparsity=3, rng=0),
 }
 
 
