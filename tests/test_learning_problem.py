@@ -236,6 +236,37 @@ def test_bad_weight_decay_raises_naming_it(make, bad):
         make(bad)
 
 
+@pytest.mark.parametrize("name", sorted(HAND))
+def test_per_run_weight_decay_equals_one_run_per_value(name):
+    """An lr x weight-decay grid in one call: a (runs,) weight_decay gives each row the
+    numbers of a separate run at its own scalar value (the mutants take it too)."""
+    lams = np.array([0.0, 0.03, 0.1, 0.3])
+    fac = {"usam": lambda **k: optimizers.usam(0.1, 0.2, **k), "gsam": lambda **k: optimizers.gsam(0.1, 0.2, 0.3, **k),
+           "sam": lambda **k: optimizers.sam(0.1, 0.2, **k), "sgd": lambda **k: optimizers.sgd(
+               0.1, momentum=0.5, **k), "amsgrad": lambda **k: optimizers.amsgrad(0.01, **k),
+           "adasam": lambda **k: optimizers.adasam(0.01, 0.2, eps=1e-3, **k),
+           "adgd": lambda **k: optimizers.adgd(0.05, **k),
+           "sasam": lambda **k: optimizers.sasam(0.05, **k)}[name]
+    g = oracles.exact(P).bind(None)
+    grid = fac(weight_decay=lams)
+    s = grid.init(X0)
+    for t in range(5):
+        s = grid.step(s, g, t)
+    for r, lam in enumerate(lams):
+        one = fac(weight_decay=float(lam))
+        o = one.init(X0[r:r + 1])
+        for t in range(5):
+            o = one.step(o, g, t)
+        np.testing.assert_allclose(s.x[r], o.x[0], rtol=1e-13, atol=1e-15)
+    np.testing.assert_array_equal(grid.hyper["weight_decay"], lams)
+    with pytest.raises(ValueError, match="weight_decay has 3 per-run values"):
+        fac(weight_decay=lams[:3]).init(X0)
+    bad = mutants.get("sam.decay_in_ascent").factory(0.1, 0.2, weight_decay=lams)
+    sb = bad.step(bad.init(X0), g, 0)
+    one = mutants.get("sam.decay_in_ascent").factory(0.1, 0.2, weight_decay=0.1)
+    np.testing.assert_allclose(sb.x[2], one.step(one.init(X0[2:3]), g, 0).x[0], rtol=1e-13)
+
+
 # --- the mutant and the claim -------------------------------------------------------------
 
 def test_decay_in_ascent_differs_only_with_decay():

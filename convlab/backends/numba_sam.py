@@ -182,7 +182,7 @@ def run(problem: Problem, opt: Optimizer, x0: Any, n_steps: int,
     state = opt.init(x0)                # the NumPy path's checks (per-run sizes)
     X = np.array(state.x, dtype=np.float64, order="C", copy=True)
     hp = opt.hyper
-    if hp.get("weight_decay", 0.0):
+    if "weight_decay" in hp:
         raise ValueError(f"the numba backend has no weight decay, got weight_decay="
                          f"{hp['weight_decay']!r}: run it with the NumPy backend")
     mode = _MODES[opt.name]

@@ -14,6 +14,7 @@ from .base import (
     add_decay,
     check_weight_decay,
     check_x0,
+    decay_hypers,
     with_decay,
 )
 from .sam import ASCENTS, ascent_gradient, perturbed_gradient
@@ -23,7 +24,7 @@ AdaSAMState = AMSGradState
 
 
 def adasam(lr: HyperLike, rho: HyperLike, beta1: float = 0.9, beta2: float = 0.999,
-           eps: float = 1e-8, ascent: str = "same", weight_decay: float = 0.0) -> Optimizer:
+           eps: float = 1e-8, ascent: str = "same", weight_decay: HyperLike = 0.0) -> Optimizer:
     r"""AdaSAM (Sun et al., 2023; THEORY.md §2.6; paper_notes.md "AdaSAM").
 
     .. math::
@@ -54,7 +55,7 @@ def adasam(lr: HyperLike, rho: HyperLike, beta1: float = 0.9, beta2: float = 0.9
         :math:`\epsilon \ge 0`; sets the regime (THEORY.md §3.5).
     ascent : {"same", "independent", "full"}
         As in :func:`convlab.optimizers.sam`.
-    weight_decay : float
+    weight_decay : float, (runs,) array or schedule
         :math:`\lambda \ge 0`: :math:`g_t = g_{B_t}(x_t + \rho_t s_t/\|s_t\|) +
         2\lambda x_t` enters both moments; the ascent :math:`s_t` is the loss gradient alone.
 
@@ -87,7 +88,7 @@ def adasam(lr: HyperLike, rho: HyperLike, beta1: float = 0.9, beta2: float = 0.9
     lam = check_weight_decay(weight_decay)
 
     def init(x0: Array) -> AMSGradState:
-        x = check_x0(x0, (lr_h, rho_h))
+        x = check_x0(x0, (lr_h, rho_h, *decay_hypers(lam)))
         z = np.zeros_like(x)
         return AMSGradState(x, z, z.copy(), np.full_like(x, e * e))
 
@@ -95,8 +96,8 @@ def adasam(lr: HyperLike, rho: HyperLike, beta1: float = 0.9, beta2: float = 0.9
         x = state.x
         s = ascent_gradient(x, grad_fn, ascent)
         g = perturbed_gradient(x, s, grad_fn, rho_h(t), True, 0.0)
-        if lam:
-            add_decay(g, x, lam)
+        if lam is not None:
+            add_decay(g, x, lam(t))
         return AMSGradState(*amsgrad_update(state, g, lr_h(t), b1, b2))
 
     return Optimizer(init, step, "adasam", 2,

@@ -216,22 +216,41 @@ def normalize(g: Array, eps: float = 0.0) -> Array:
     return out
 
 
-def check_weight_decay(weight_decay: Any) -> float:
-    r"""Validate ``weight_decay`` :math:`\lambda \ge 0` (finite): the penalty
-    :math:`\lambda\|w\|^2` of the objective :math:`\min_w L(w) + \lambda\|w\|^2`."""
-    return check_scalar("weight_decay", weight_decay)
+def check_weight_decay(weight_decay: Any) -> Hyper | None:
+    r"""Validate ``weight_decay`` :math:`\lambda \ge 0`, the penalty :math:`\lambda\|w\|^2` of
+    the objective :math:`\min_w L(w) + \lambda\|w\|^2`: a float, a ``(runs,)`` array (one
+    value per run, an lr × weight-decay grid in one call) or a schedule, like every
+    hyperparameter (:data:`HyperLike`).
+
+    Returns ``None`` for the constant 0 (no decay: every number stays bit-identical),
+    otherwise the :class:`Hyper` that ``add_decay(d, x, lam(t))`` reads.
+
+    >>> check_weight_decay(0.0) is None, check_weight_decay([0.0, 0.1])(0).shape
+    (True, (2, 1))
+    """
+    h = Hyper("weight_decay", weight_decay)
+    return None if h.is_zero else h
 
 
-def add_decay(d: Array, x: Array, lam: float) -> Array:
+def decay_hypers(lam: Hyper | None) -> tuple[Hyper, ...]:
+    """``(lam,)`` for :func:`check_x0` (per-run values checked against ``x0``), or ``()``."""
+    return () if lam is None else (lam,)
+
+
+def add_decay(d: Array, x: Array, lam: Any) -> Array:
     r"""``d += 2 lam x`` in place (the gradient of :math:`\lambda\|x\|^2`) and return ``d``.
 
-    Callers pass a fresh ``d`` (never a gradient that ``run`` may hold) and call this only
-    when ``lam > 0``, so that ``weight_decay=0`` leaves every number bit-identical.
+    ``lam`` is a float or a ``(runs, 1)`` column (``Hyper(t)``). Callers pass a fresh ``d``
+    (never a gradient that ``run`` may hold) and call this only when the decay is not the
+    constant 0, so that ``weight_decay=0`` leaves every number bit-identical.
     """
     d += (2.0 * lam) * x
     return d
 
 
-def with_decay(hyper: dict[str, Any], lam: float) -> dict[str, Any]:
-    """``hyper`` with ``weight_decay`` recorded when it is nonzero (unchanged otherwise)."""
-    return {**hyper, "weight_decay": lam} if lam else hyper
+def with_decay(hyper: dict[str, Any], lam: Hyper | None) -> dict[str, Any]:
+    """``hyper`` with ``weight_decay`` recorded (as given) when the decay is on."""
+    if lam is None:
+        return hyper
+    v = lam.schedule if lam.value is None else lam.value
+    return {**hyper, "weight_decay": v if np.ndim(v) == 0 else np.ravel(v)}

@@ -18,6 +18,7 @@ from .base import (
     add_decay,
     check_weight_decay,
     check_x0,
+    decay_hypers,
     with_decay,
 )
 from .sam import ASCENTS, ascent_gradient, perturbed_gradient
@@ -71,7 +72,7 @@ def gsam_direction(g: Array, gp: Array, alpha: Any) -> Array:
 
 
 def gsam(lr: HyperLike, rho: HyperLike, alpha: HyperLike, *, rho_min: float | None = None,
-         ascent: str = "same", eps: float = 0.0, weight_decay: float = 0.0) -> Optimizer:
+         ascent: str = "same", eps: float = 0.0, weight_decay: HyperLike = 0.0) -> Optimizer:
     r"""Surrogate-gap guided SAM (Zhuang et al., 2022, Algorithm 1; paper_notes.md "GSAM").
 
     .. math::
@@ -95,7 +96,7 @@ def gsam(lr: HyperLike, rho: HyperLike, alpha: HyperLike, *, rho_min: float | No
         with :math:`g_\perp = g` when :math:`g_p = 0` (then the step ascends along
         :math:`-\alpha g`, THEORY.md §2.3); PyTorch GSAM puts ``1e-12`` in the cosine,
         which differs by a relative 1e-12/‖g‖.
-    weight_decay : float
+    weight_decay : float, (runs,) array or schedule
         :math:`\lambda \ge 0`: :math:`x_{t+1} = x_t - \eta_t(g_p - \alpha_t g_\perp +
         2\lambda x_t)`; the ascent and the decomposition use the loss gradients only (as
         the reference code, whose base optimizer adds the decay to the GSAM gradient).
@@ -146,7 +147,7 @@ def gsam(lr: HyperLike, rho: HyperLike, alpha: HyperLike, *, rho_min: float | No
     lam = check_weight_decay(weight_decay)
 
     def init(x0: Array) -> GSAMState:
-        return GSAMState(check_x0(x0, (lr_h, rho_h, alpha_h)))
+        return GSAMState(check_x0(x0, (lr_h, rho_h, alpha_h, *decay_hypers(lam))))
 
     def step(state: GSAMState, grad_fn: GradFn, t: int) -> GSAMState:
         x = state.x
@@ -155,8 +156,8 @@ def gsam(lr: HyperLike, rho: HyperLike, alpha: HyperLike, *, rho_min: float | No
         if ascent != "same":
             g = grad_fn(x)          # the decomposition uses the step's own clean gradient
         d = gsam_direction(g, gp, alpha_h(t))
-        if lam:
-            add_decay(d, x, lam)
+        if lam is not None:
+            add_decay(d, x, lam(t))
         d *= lr_h(t)
         return GSAMState(np.subtract(x, d, out=d))
 

@@ -16,6 +16,7 @@ from .base import (
     add_decay,
     check_weight_decay,
     check_x0,
+    decay_hypers,
     row_norms,
     with_decay,
 )
@@ -79,7 +80,7 @@ class SAMState(NamedTuple):
 
 
 def sam(lr: HyperLike, rho: HyperLike, normalized: bool = True, ascent: str = "same",
-        eps: float = 0.0, momentum: float = 0.0, weight_decay: float = 0.0) -> Optimizer:
+        eps: float = 0.0, momentum: float = 0.0, weight_decay: HyperLike = 0.0) -> Optimizer:
     r"""Sharpness-aware minimization (Foret et al., 2021; paper_notes.md "SAM").
 
     .. math::
@@ -108,7 +109,7 @@ def sam(lr: HyperLike, rho: HyperLike, normalized: bool = True, ascent: str = "s
     momentum : float
         Heavy-ball momentum of the base SGD applied to the SAM gradient (Foret et al. use
         SGD with momentum); 0 by default, as in the theory papers.
-    weight_decay : float
+    weight_decay : float, (runs,) array or schedule
         :math:`\lambda \ge 0` for the objective :math:`\min_x L^{SAM}(x) + \lambda\|x\|^2`:
         the decay gradient enters the descent step at :math:`x_t`, not the perturbation,
 
@@ -166,15 +167,15 @@ def sam(lr: HyperLike, rho: HyperLike, normalized: bool = True, ascent: str = "s
     lam = check_weight_decay(weight_decay)
 
     def init(x0: Array) -> SAMState:
-        x = check_x0(x0, (lr_h, rho_h))
+        x = check_x0(x0, (lr_h, rho_h, *decay_hypers(lam)))
         return SAMState(x, np.zeros_like(x) if beta else None)
 
     def step(state: SAMState, grad_fn: GradFn, t: int) -> SAMState:
         x = state.x
         g = ascent_gradient(x, grad_fn, ascent)
         gp = perturbed_gradient(x, g, grad_fn, rho_h(t), normalized, e)
-        if lam:
-            add_decay(gp, x, lam)                       # decay at x, outside the ascent
+        if lam is not None:
+            add_decay(gp, x, lam(t))                    # decay at x, outside the ascent
         if beta:
             buf = np.multiply(state.buf, beta)          # beta * buf + gp, state.buf untouched
             buf += gp
@@ -190,7 +191,7 @@ def sam(lr: HyperLike, rho: HyperLike, normalized: bool = True, ascent: str = "s
 
 
 def usam(lr: HyperLike, rho: HyperLike, ascent: str = "same", momentum: float = 0.0,
-         weight_decay: float = 0.0) -> Optimizer:
+         weight_decay: HyperLike = 0.0) -> Optimizer:
     r"""Unnormalized SAM (Andriushchenko & Flammarion, 2022): ``sam(..., normalized=False)``.
 
     .. math::

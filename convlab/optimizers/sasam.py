@@ -16,6 +16,7 @@ from .base import (
     add_decay,
     check_weight_decay,
     check_x0,
+    decay_hypers,
     row_norm,
     with_decay,
 )
@@ -67,7 +68,7 @@ def adaptive_step_size(x: Array, x_prev: Array, g: Array, g_old: Array, eta_prev
 
 
 def _adaptive(eta0: HyperLike, sharpness_aware: bool, rho_scale: float,
-              weight_decay: float = 0.0) -> Optimizer:
+              weight_decay: HyperLike = 0.0) -> Optimizer:
     r"""AdGD / SA-SAM. With ``weight_decay`` :math:`\lambda > 0` the objective is
     :math:`F = L + \lambda\|w\|^2`: the step-size estimate uses
     :math:`\nabla F = g + 2\lambda w` at both points, the ascent direction the loss
@@ -78,7 +79,7 @@ def _adaptive(eta0: HyperLike, sharpness_aware: bool, rho_scale: float,
     lam = check_weight_decay(weight_decay)
 
     def init(x0: Array) -> AdaptiveState:
-        x = check_x0(x0, (eta_h,))
+        x = check_x0(x0, (eta_h, *decay_hypers(lam)))
         runs = x.shape[0]
         eta = np.broadcast_to(np.asarray(eta_h(0), dtype=float), (runs, 1)).copy()
         return AdaptiveState(x, x.copy(), np.zeros_like(x), eta, np.full((runs, 1), np.inf), 0)
@@ -90,9 +91,9 @@ def _adaptive(eta0: HyperLike, sharpness_aware: bool, rho_scale: float,
             eta, theta = s.eta, s.theta
         else:
             g_old = s.g_prev if grad_fn.is_exact else grad_fn(s.x_prev)
-            if lam:
-                eta, theta = adaptive_step_size(x, s.x_prev, add_decay(g.copy(), x, lam),
-                                                add_decay(g_old.copy(), s.x_prev, lam),
+            if lam is not None:
+                eta, theta = adaptive_step_size(x, s.x_prev, add_decay(g.copy(), x, lam(t)),
+                                                add_decay(g_old.copy(), s.x_prev, lam(t)),
                                                 s.eta, s.theta)
             else:
                 eta, theta = adaptive_step_size(x, s.x_prev, g, g_old, s.eta, s.theta)
@@ -100,13 +101,13 @@ def _adaptive(eta0: HyperLike, sharpness_aware: bool, rho_scale: float,
             # rho_t g/|g| with rho_t = c sqrt(eta_t); 0 at g = 0 even if rho_t overflows
             y = np.multiply(g, ascent_scale(g, c * np.sqrt(eta), 0.0))
             y += x
-            if lam:
-                d = add_decay(grad_fn(y), x, lam)
+            if lam is not None:
+                d = add_decay(grad_fn(y), x, lam(t))
                 d *= eta
             else:
                 d = np.multiply(grad_fn(y), eta)
-        elif lam:
-            d = add_decay(g.copy(), x, lam)     # g is kept in the state: not modified
+        elif lam is not None:
+            d = add_decay(g.copy(), x, lam(t))     # g is kept in the state: not modified
             d *= eta
         else:
             d = np.multiply(g, eta)             # g is kept in the state: not modified
@@ -118,7 +119,7 @@ def _adaptive(eta0: HyperLike, sharpness_aware: bool, rho_scale: float,
                                 else {"eta0": eta0}, lam))
 
 
-def adgd(eta0: HyperLike = 1e-6, weight_decay: float = 0.0) -> Optimizer:
+def adgd(eta0: HyperLike = 1e-6, weight_decay: HyperLike = 0.0) -> Optimizer:
     r"""Adaptive gradient descent without descent (Malitsky & Mishchenko, 2020), AdGD;
     with a stochastic oracle this is SA-SGD (seed 003).
 
@@ -137,7 +138,7 @@ def adgd(eta0: HyperLike = 1e-6, weight_decay: float = 0.0) -> Optimizer:
     eta0 : HyperLike
         :math:`\eta_0 > 0` (the reference code's ``la_0 = 1e-6``): a float or a ``(runs,)``
         array (a schedule is read at ``t = 0`` only; later steps are adaptive).
-    weight_decay : float
+    weight_decay : float, (runs,) array or schedule
         :math:`\lambda \ge 0`: AdGD on :math:`F = f + \lambda\|x\|^2`, i.e.
         :math:`g + 2\lambda x` in place of :math:`g` both in the step-size estimate and in
         the step. 0 (default): no change.
@@ -170,7 +171,7 @@ def adgd(eta0: HyperLike = 1e-6, weight_decay: float = 0.0) -> Optimizer:
 sasgd = adgd
 
 
-def sasam(eta0: HyperLike = 1e-3, rho_scale: float = 1.0, weight_decay: float = 0.0
+def sasam(eta0: HyperLike = 1e-3, rho_scale: float = 1.0, weight_decay: HyperLike = 0.0
           ) -> Optimizer:
     r"""Smoothness-adaptive SAM (Naganuma et al.; seed 003; THEORY.md §2.8).
 
@@ -199,7 +200,7 @@ def sasam(eta0: HyperLike = 1e-3, rho_scale: float = 1.0, weight_decay: float = 
         only; later steps are adaptive).
     rho_scale : float
         :math:`c` in :math:`\rho_t = c\sqrt{\eta_t}` (1 in the paper); for scale studies.
-    weight_decay : float
+    weight_decay : float, (runs,) array or schedule
         :math:`\lambda \ge 0` for :math:`\min_w L^{SAM}(w) + \lambda\|w\|^2`: the
         step-size estimate uses :math:`\nabla L + 2\lambda w` at :math:`w_t` and
         :math:`w_{t-1}` (the smoothness of the objective minimised), the ascent direction

@@ -16,6 +16,7 @@ from .base import (
     add_decay,
     check_weight_decay,
     check_x0,
+    decay_hypers,
     with_decay,
 )
 
@@ -27,7 +28,7 @@ class SGDState(NamedTuple):
     buf: Array | None = None
 
 
-def sgd(lr: HyperLike, momentum: float = 0.0, weight_decay: float = 0.0) -> Optimizer:
+def sgd(lr: HyperLike, momentum: float = 0.0, weight_decay: HyperLike = 0.0) -> Optimizer:
     r"""(Stochastic) gradient descent with optional heavy-ball momentum.
 
     .. math::
@@ -43,7 +44,7 @@ def sgd(lr: HyperLike, momentum: float = 0.0, weight_decay: float = 0.0) -> Opti
         Step size :math:`\eta_t \ge 0`: a float, a schedule or a ``(runs,)`` array.
     momentum : float
         :math:`\beta \in [0, 1)`.
-    weight_decay : float
+    weight_decay : float, (runs,) array or schedule
         :math:`\lambda \ge 0`: minimise :math:`f(x) + \lambda\|x\|^2`, i.e.
         :math:`g(x_t;\xi_t)` is replaced by :math:`g(x_t;\xi_t) + 2\lambda x_t` before the
         momentum buffer (coupled L2, PyTorch ``weight_decay=2λ``). 0 (default): no change.
@@ -81,13 +82,13 @@ def sgd(lr: HyperLike, momentum: float = 0.0, weight_decay: float = 0.0) -> Opti
     lam = check_weight_decay(weight_decay)
 
     def init(x0: Array) -> SGDState:
-        x = check_x0(x0, (lr_h,))
+        x = check_x0(x0, (lr_h, *decay_hypers(lam)))
         return SGDState(x, np.zeros_like(x) if beta else None)
 
     def step(state: SGDState, grad_fn: GradFn, t: int) -> SGDState:
         g = grad_fn(state.x)            # not modified: run() may keep it (running metrics)
-        if lam:
-            g = add_decay(g.copy(), state.x, lam)
+        if lam is not None:
+            g = add_decay(g.copy(), state.x, lam(t))
         if beta:
             buf = np.multiply(state.buf, beta)
             buf += g
@@ -143,7 +144,7 @@ def _check_betas(beta1: float, beta2: float) -> tuple[float, float]:
 
 
 def amsgrad(lr: HyperLike, beta1: float = 0.9, beta2: float = 0.999, eps: float = 0.0,
-            weight_decay: float = 0.0) -> Optimizer:
+            weight_decay: HyperLike = 0.0) -> Optimizer:
     r"""AMSGrad (Reddi et al., 2018), without bias correction (THEORY.md §2.5).
 
     .. math::
@@ -166,7 +167,7 @@ def amsgrad(lr: HyperLike, beta1: float = 0.9, beta2: float = 0.999, eps: float 
         Moment decay rates in [0, 1).
     eps : float
         :math:`\epsilon \ge 0`, the square root of the initial :math:`\hat v`.
-    weight_decay : float
+    weight_decay : float, (runs,) array or schedule
         :math:`\lambda \ge 0`: :math:`g_t = g(x_t;\xi_t) + 2\lambda x_t` enters both
         moments (coupled L2 on :math:`f + \lambda\|x\|^2`, not AdamW's decoupled decay).
 
@@ -197,14 +198,14 @@ def amsgrad(lr: HyperLike, beta1: float = 0.9, beta2: float = 0.999, eps: float 
     lam = check_weight_decay(weight_decay)
 
     def init(x0: Array) -> AMSGradState:
-        x = check_x0(x0, (lr_h,))
+        x = check_x0(x0, (lr_h, *decay_hypers(lam)))
         z = np.zeros_like(x)
         return AMSGradState(x, z, z.copy(), np.full_like(x, e * e))
 
     def step(state: AMSGradState, grad_fn: GradFn, t: int) -> AMSGradState:
         g = grad_fn(state.x)
-        if lam:
-            g = add_decay(g.copy(), state.x, lam)
+        if lam is not None:
+            g = add_decay(g.copy(), state.x, lam(t))
         return AMSGradState(*amsgrad_update(state, g, lr_h(t), b1, b2))
 
     return Optimizer(init, step, "amsgrad", 1,

@@ -24,7 +24,7 @@ from .._validation import check_scalar
 from .base import Array, IntArray, Problem
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class LearningProblem(Problem):
     """A :class:`Problem` with a held-out test set.
 
@@ -45,6 +45,11 @@ class LearningProblem(Problem):
     smoothness_on_ball: Callable[[float], float] | None = None
     beta_star: Array | None = None
     data: dict[str, Array] | None = None
+
+    def __repr__(self) -> str:
+        n_test = 0 if self.data is None else len(self.data["y_test"])
+        return (f"LearningProblem({self.name}, dim={self.dim}, n={self.n}, n_test={n_test}, "
+                f"f*={self.f_star:g})")
 
 
 def held_out_loss(problem: Problem, state: Any) -> Array:
