@@ -241,7 +241,8 @@ def test_per_run_weight_decay_equals_one_run_per_value(name):
     """An lr x weight-decay grid in one call: a (runs,) weight_decay gives each row the
     numbers of a separate run at its own scalar value (the mutants take it too)."""
     lams = np.array([0.0, 0.03, 0.1, 0.3])
-    fac = {"usam": lambda **k: optimizers.usam(0.1, 0.2, **k), "gsam": lambda **k: optimizers.gsam(0.1, 0.2, 0.3, **k),
+    fac = {"usam": lambda **k: optimizers.usam(0.1, 0.2, **k),
+           "gsam": lambda **k: optimizers.gsam(0.1, 0.2, 0.3, **k),
            "sam": lambda **k: optimizers.sam(0.1, 0.2, **k), "sgd": lambda **k: optimizers.sgd(
                0.1, momentum=0.5, **k), "amsgrad": lambda **k: optimizers.amsgrad(0.01, **k),
            "adasam": lambda **k: optimizers.adasam(0.01, 0.2, eps=1e-3, **k),
