@@ -111,6 +111,13 @@ def plot_claim(result: Any, ax: Any = None) -> Any:
     if m.kind == "slope":
         rate(ax, m.s, m.errors, result.fit, result.predicted,
              log_power=getattr(result, "log_power", 0.0))
+    elif m.kind == "association":
+        a, b = np.asarray(m.values, float)
+        lo, hi = result.ci
+        ax.plot(a, b, "o", ms=3, alpha=0.5,
+                label=f"runs; Spearman r = {result.measured:.2f} [{lo:.2f}, {hi:.2f}]")
+        if np.all(b[np.isfinite(b)] > 0):
+            ax.set_yscale("log")
     elif m.kind in ("value", "bound"):
         vals = np.atleast_2d(np.asarray(m.values, float))
         mean, lo, hi = (np.atleast_1d(a) for a in rates.mean_ci(vals, axis=-1))
@@ -165,17 +172,22 @@ def trajectories(ax: Any, problem: Any, paths: Any, box: Any, *, levels: int = 3
 
 
 def heatmap(ax: Any, frame: Any, value: str, *, x: str = "lr", y: str = "rho",
-            log: bool = True, title: str = "") -> Any:
-    """Heatmap of ``frame[value]`` over the (x, y) grid, log colour scale by default;
-    diverged cells are hatched grey."""
+            log: bool = True, title: str = "", vlim: tuple[float, float] | None = None) -> Any:
+    """Heatmap of ``frame[value]`` (mean per cell) over the (x, y) grid, log colour scale by
+    default; diverged cells are grey. ``vlim``: a shared colour range (several panels)."""
     from matplotlib.colors import LogNorm
 
     ax = _axes(ax)
     table = frame.pivot_table(index=y, columns=x, values=value, aggfunc="mean")
     data = table.to_numpy(dtype=float)
     finite = data[np.isfinite(data) & (data > 0)] if log else data[np.isfinite(data)]
-    norm = LogNorm(finite.min(), finite.max()) if log and finite.size and \
-        finite.min() < finite.max() else None
+    lo, hi = vlim if vlim is not None else ((finite.min(), finite.max()) if finite.size
+                                             else (None, None))
+    if log:
+        norm = LogNorm(lo, hi) if lo is not None and 0 < lo < hi else None
+    else:
+        from matplotlib.colors import Normalize
+        norm = Normalize(lo, hi) if lo is not None and lo < hi else None
     im = ax.imshow(np.ma.masked_invalid(data), origin="lower", aspect="auto", norm=norm,
                    cmap="viridis")
     ax.set_facecolor("0.8")
@@ -212,6 +224,13 @@ def plotted_points(result: Any) -> Any:
 
     m = result.measurement
     spec = _spec(result)
+    if m.kind == "association":
+        a, b = np.asarray(m.values, float)
+        frame = pd.DataFrame({"claim": result.key, "x": a, "x_label": spec.xlabel, "mean": b,
+                              "ci_low": np.nan, "ci_high": np.nan, "runs": 1,
+                              "y_label": spec.ylabel})
+        return frame.assign(predicted=result.predicted, measured=result.measured,
+                            verdict=result.verdict.value)
     if m.kind == "slope":
         y = np.asarray(m.errors, float).reshape(len(m.s), -1)
         x = np.asarray(m.s, float)

@@ -16,6 +16,8 @@ COLUMNS = {
     "heatmaps_lr_rho": {"optimizer", "lr", "rho", "f", "trace_h", "lambda_max", "diverged"},
     "harada_curves": {"problem", "variant", "t", "batch", "lr", "grad_sq", "f", "trace_h"},
     "sasam_steps": {"problem", "optimizer", "t", "eta", "rho", "f_gap", "trace_h", "L"},
+    "learning_grids": {"figure", "optimizer", "lr", "weight_decay", "train", "test", "trace",
+                       "lmax"},
 }
 
 

@@ -285,7 +285,7 @@ def test_decay_in_ascent_differs_only_with_decay():
 
 
 def test_the_learning_claim_passes_and_rejects_the_wrong_decay_placement():
-    chosen = claims.select(["learning"])
+    chosen = claims.select(["learning.sam.decay_fixed_point"])
     assert [c.key for c in chosen] == ["learning.sam.decay_fixed_point"]
     r = chosen[0].check("small", 0)
     assert r.passed and abs(r.measured - 1) < 1e-12

@@ -42,8 +42,8 @@ import pandas as pd
 from .. import rates
 from ..rates import Verdict
 
-__all__ = ["SIZES", "Bound", "Claim", "ClaimResult", "Expectation", "Measurement", "Order",
-           "Paper", "Ratio", "Slope", "size_params"]
+__all__ = ["SIZES", "Association", "Bound", "Claim", "ClaimResult", "Expectation", "Measurement",
+           "Order", "Paper", "Ratio", "Slope", "size_params"]
 
 SIZES = ("small", "full")
 Side = Literal["two-sided", "upper", "lower"]
@@ -148,8 +148,10 @@ class Ratio(Expectation):
 @dataclass(frozen=True)
 class Bound(Expectation):
     """A one-sided bound: at every point the upper CI end of ``mean(values) / bound`` is
-    ``<= 1 + tol`` (MATCHES); ABOVE when the lower CI end exceeds it; else INCONCLUSIVE.
-    The point judged is the one with the largest upper CI end."""
+    ``<= predicted (1 + tol)`` (MATCHES; ``predicted`` is 1 unless the claim states a
+    margin, e.g. ``Order(0.99, ...)``: "at least 1% below"); ABOVE when the lower CI end
+    exceeds it; else INCONCLUSIVE. The point judged is the one with the largest upper CI
+    end."""
 
     kind: ClassVar[str] = "bound"
     predicted: float = 1.0
@@ -165,7 +167,7 @@ class Bound(Expectation):
                 Verdict.INCONCLUSIVE
         worst = int(np.argmax(hi))
         r, ci = float(ratio[worst]), (float(lo[worst]), float(hi[worst]))
-        v = rates.verdict_value(r, ci, 1.0, rtol=self.tol, side="upper")
+        v = rates.verdict_value(r, ci, self.predicted, rtol=self.tol, side="upper")
         return None, r, ci, v
 
     @staticmethod
@@ -195,6 +197,39 @@ class Order(Bound):
             return tuple(np.atleast_1d(a) for a in
                          rates.paired_ratio_ci(vals, b.reshape(vals.shape), axis=-1))
         return Bound._ratio(vals, bound)
+
+
+@dataclass(frozen=True)
+class Association(Expectation):
+    """A rank association: Spearman's correlation of ``values[0]`` (e.g. flatness) with
+    ``values[1]`` (e.g. test loss) over the runs, with the paired percentile bootstrap CI
+    of :func:`convlab.rates.rank_correlation_ci`, judged on the absolute scale of a
+    correlation like a slope (:func:`convlab.rates.verdict`). With the default
+    ``side="lower"`` it MATCHES when the CI's lower end is ``>= predicted - tol`` and is
+    BELOW when its upper end is under it: ``Association(0.5, tol=0.5)`` reads "positively
+    associated" (the whole 95% CI above 0). Non-finite pairs are counted by
+    :meth:`Expectation.diverged` and left out of the correlation.
+    """
+
+    kind: ClassVar[str] = "association"
+    side: Side = "lower"
+    max_width: float = 2.0
+
+    def evaluate(self, m: Measurement) -> tuple[Any, float, tuple[float, float], Verdict]:
+        vals = np.asarray(m.values, dtype=float)
+        if vals.ndim != 2 or vals.shape[0] != 2:
+            raise ValueError(f"an Association reads values of shape (2, runs), got {vals.shape}")
+        ok = np.all(np.isfinite(vals), axis=0)
+        r, lo, hi = rates.rank_correlation_ci(vals[0, ok], vals[1, ok])
+        fit = _Estimate(r, (lo, hi))
+        return fit, r, (lo, hi), rates.verdict(fit, self.predicted, tol=self.tol, side=self.side,
+                                                max_width=self.max_width)
+
+
+@dataclass(frozen=True)
+class _Estimate:
+    estimate: float
+    ci: tuple[float, float]
 
 
 @dataclass

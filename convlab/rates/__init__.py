@@ -51,7 +51,7 @@ from ._common import Side as Side
 from .floor import FloorFit, fit_power_law_floor
 from .geometric import GeometricFit, fit_geometric
 from .power import PowerLawFit, fit_power_law, fit_scaling
-from .summaries import is_stationary, mean_ci, paired_ratio_ci, tail_mean
+from .summaries import is_stationary, mean_ci, paired_ratio_ci, rank_correlation_ci, tail_mean
 from .verdicts import verdict, verdict_value
 
 __all__ = [
@@ -67,6 +67,7 @@ __all__ = [
     "is_stationary",
     "mean_ci",
     "paired_ratio_ci",
+    "rank_correlation_ci",
     "tail_mean",
     "verdict",
     "verdict_value",
