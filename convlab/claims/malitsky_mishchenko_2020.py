@@ -9,10 +9,12 @@ upper bound (attained by AdGD itself on quadratics) and the energy inequality ca
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
-from .. import optimizers, oracles, problems, run
+from .. import optimizers, oracles, problems, run, worst
 from ..plotting import Plot
 from ..theory import (
     adgd_energy_sides,
@@ -21,6 +23,8 @@ from ..theory import (
     adgd_step_ratio,
     adgd_step_upper_ratio,
 )
+from ..tightness import Tightness
+from ..worst._families import sphere_bounds, sphere_names, sphere_point
 from .base import Bound, Measurement, Paper
 from .spec import tidy
 
@@ -201,6 +205,78 @@ def ergodic_rate(sp, rng, algorithm):
                              + "; ".join(labels))
 
 
+
+# --- Theorem 1's tightness row (issue 15) -------------------------------------------------------
+#: The claim's small size; the search uses the same horizon K and k grid.
+ERGODIC_SMALL = dict(K=300, grid=10, datasets=1, starts=8)
+ERG_BUDGET = 60                        # per family (quadratics, logistic starts)
+_THM1 = "Theorem 1"
+
+
+def _thm1_worst(frame: pd.DataFrame) -> float:
+    """The largest Theorem-1 ratio of an ergodic_rate frame (energy-inequality rows left out)."""
+    return float(frame.loc[frame["kind"].str.startswith(_THM1), "ratio"].max())
+
+
+def _thm1_ratio(p, x0: np.ndarray, lam0: float, sp: dict = ERGODIC_SMALL) -> float:
+    """max over the claim's k grid of (f(x_hat^k) - f*) / (D/(2 S_k)), one AdGD run."""
+    K = int(sp["K"])
+    ks = np.unique(np.round(np.geomspace(1, K - 2, sp["grid"])).astype(np.int64))
+    eta, X = _path(p, optimizers.adgd(eta0=lam0), np.asarray(x0, float)[None], K,
+                   progress=False)
+    steps, X = eta[1:], X[:K]
+    F = (p.f(X.reshape(-1, p.dim)) - p.f_star).reshape(K, 1)
+    xh, S = adgd_ergodic_average(steps, X)
+    D = adgd_ergodic_constant(steps, X[0], X[1], p.x_star, F[0])
+    r = (p.f(xh[ks - 1].reshape(-1, p.dim)) - p.f_star).reshape(ks.size, 1) / (
+        D / (2.0 * S[ks - 1]))
+    return float(np.max(r))
+
+
+def _erg_families() -> list[worst.Family]:
+    """Quadratics diag(10^l1, 10^l2) (AdGD is rotation-equivariant) with a start of radius
+    0.1-30 at angle phi, and a fixed logistic regression (n = 200, d = 5, data seed 0) with
+    starts around x* on spheres of radius 0.1-30 (30: the nearly linear far region); both
+    with log10 lambda_0 in [-10, 1] (the claim: [-6, 1])."""
+    lam0 = ("log_lam0", (-10.0, 1.0))
+
+    def quad(q: np.ndarray) -> dict:
+        return {"problem": problems.quadratic(10.0 ** q[:2]),
+                "x0": q[2] * np.array([math.cos(q[3]), math.sin(q[3])])}
+
+    lg = _logistic(0)
+
+    def logi(q: np.ndarray) -> dict:
+        return {"problem": lg, "x0": lg.x_star + q[0] * sphere_point(q[1:5], lg.dim)}
+
+    return [worst.Family("adgd_quadratic", ["log_l1", "log_l2", "radius", "phi", lam0[0]],
+                         [(-2.0, 2.0), (-2.0, 2.0), (0.1, 30.0), (0.0, math.pi / 2), lam0[1]],
+                         quad),
+            worst.Family("adgd_logistic_start", ["radius", *sphere_names(lg.dim), lam0[0]],
+                         [(0.1, 30.0), *sphere_bounds(lg.dim), lam0[1]], logi)]
+
+
+def _erg_stat(inst) -> float:
+    return _thm1_ratio(inst.problem, inst.x0, 10.0 ** inst.params["log_lam0"])
+
+
+def _erg_search(gen: np.random.Generator) -> float:
+    """max(the claim's own runs at seed 0, the worst quadratic, the worst logistic start)."""
+    own = _thm1_worst(ergodic_rate(ERGODIC_SMALL, 0, optimizers.adgd).frame)
+    return max([own] + [worst.search(_erg_stat, fam, ERG_BUDGET, rng=gen).value
+                        for fam in _erg_families()])
+
+
+ERGODIC_TIGHT = Tightness(
+    statistic="max over k in the claim's grid (K = 300) and runs of (f(x_hat^k) - f*) / "
+              "(D/(2 S_k)), AdGD (D, S_k: Theorem 1's, from each run's own trajectory)",
+    bound="C", values={"C": 1.0},
+    certify=None, search=_erg_search, typical=lambda result: _thm1_worst(result.frame),
+    bound_kind="Theorem 1 [R], f(x_hat^k) - f* <= C D/(2 S_k) with C = 1 (D and S_k depend on "
+               "the run, so the statistic is the ratio); not certified: AdGD's step "
+               "lambda_k = min(sqrt(1 + theta) lambda, ||dx||/(2||dg||)) is not a fixed "
+               "(affine) step, outside convlab.certify's PEP methods")
+
 INVARIANT = MM20.claim(
     "adgd.step_invariant",
     theorem="step bound lambda_k >= 1/(2L) behind Theorem 1's O(1/k) [D✓: THEORY.md §2.7, §3.6]; "
@@ -295,6 +371,7 @@ ERGODIC = MM20.claim(
         "rule without the 1/2 from AdGD (such a rule satisfies it everywhere); the energy "
         "inequality of the proof can (violated by up to +80%)."),
     plot=Plot("(case, k) index (see notes)", "Theorem-1 ratio, energy lhs/rhs  (<= 1)"),
+    tightness=ERGODIC_TIGHT,
 )
 
 CLAIMS = [INVARIANT, STOCHASTIC, ERGODIC]
